@@ -80,7 +80,9 @@ func TestExpiry(t *testing.T) {
 		{name: "both expired", advance: 8 * time.Minute, want: "",
 			reg: func(now func() time.Time) *GeeRegistry { return NewWithOptions(Options{Now: now}) }},
 		{name: "TTL 10m", advance: 8 * time.Minute, want: "tcp@h:1,tcp@h:2",
-			reg: func(now func() time.Time) *GeeRegistry { return NewWithOptions(Options{TTL: 10 * time.Minute, Now: now}) }},
+			reg: func(now func() time.Time) *GeeRegistry {
+				return NewWithOptions(Options{TTL: 10 * time.Minute, Now: now})
+			}},
 		{name: "TTL 1m", advance: 3*time.Minute + 59*time.Second, want: "tcp@h:2",
 			reg: func(now func() time.Time) *GeeRegistry { return NewWithOptions(Options{TTL: time.Minute, Now: now}) }},
 		{name: "negative TTL never expires", advance: 1000 * time.Hour, want: "tcp@h:1,tcp@h:2",
