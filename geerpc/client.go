@@ -1,0 +1,286 @@
+package geerpc
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"sync"
+	"time"
+
+	"github.com/geerpclab/geerpc/geerpc/codec"
+)
+
+// Call represents an active RPC.
+type Call struct {
+	Seq           uint64
+	ServiceMethod string     // format "<service>.<method>"
+	Args          any        // arguments to the function
+	Reply         any        // reply from the function
+	Error         error      // after completion, the error status
+	Done          chan *Call // receives the call when it is complete
+	// Sent reports whether the request was handed to the connection. A call
+	// that ends with Sent false was surely not executed.
+	Sent     bool
+	deadline int64
+	stop     func() bool // stops watching the call's context
+}
+
+// done signals completion without ever blocking the caller: like net/rpc,
+// a full Done channel drops the signal (the channel's capacity is the
+// caller's choice).
+func (call *Call) done() {
+	if call.stop != nil {
+		call.stop()
+	}
+	select {
+	case call.Done <- call:
+	default:
+	}
+}
+
+// Client is a GeeRPC client. Many goroutines may use one Client at once.
+type Client struct {
+	cc     codec.Codec
+	opt    Option
+	w      *msgWriter
+	closed chan struct{} // closed when the client can no longer call
+
+	mu       sync.Mutex // protects following
+	seq      uint64
+	pending  map[uint64]*Call
+	closing  bool // user has called Close
+	shutdown bool // the connection broke
+	err      error
+}
+
+var _ io.Closer = (*Client)(nil)
+
+// Close closes the connection. Pending calls fail with ErrShutdown.
+func (c *Client) Close() error {
+	c.mu.Lock()
+	if c.closing {
+		c.mu.Unlock()
+		return ErrShutdown
+	}
+	c.closing = true
+	c.mu.Unlock()
+	return c.cc.Close()
+}
+
+// IsAvailable reports whether the client can still make calls.
+func (c *Client) IsAvailable() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return !c.shutdown && !c.closing
+}
+
+// Closed returns a channel that is closed when the client can no longer
+// make calls, because of Close or a broken connection.
+func (c *Client) Closed() <-chan struct{} { return c.closed }
+
+// registerCall assigns a sequence number and adds call to the pending table.
+func (c *Client) registerCall(call *Call) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closing || c.shutdown {
+		return c.shutdownErr()
+	}
+	c.seq++
+	call.Seq = c.seq
+	c.pending[call.Seq] = call
+	return nil
+}
+
+// shutdownErr is the error of calls on a closed client. c.mu must be held.
+func (c *Client) shutdownErr() error {
+	if c.err != nil && !errors.Is(c.err, io.EOF) && !c.closing {
+		return fmt.Errorf("%w: %w", ErrShutdown, c.err)
+	}
+	return ErrShutdown
+}
+
+func (c *Client) removeCall(seq uint64) *Call {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	call := c.pending[seq]
+	delete(c.pending, seq)
+	return call
+}
+
+// terminateCalls fails every pending call once the connection broke.
+func (c *Client) terminateCalls(err error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.shutdown = true
+	c.err = err
+	close(c.closed)
+	callErr := c.shutdownErr()
+	for seq, call := range c.pending {
+		delete(c.pending, seq)
+		call.Error = callErr
+		call.done()
+	}
+}
+
+// receive reads replies until the connection ends.
+func (c *Client) receive() {
+	var err error
+	var h codec.Header
+	for err == nil {
+		h = codec.Header{}
+		if err = c.cc.ReadHeader(&h); err != nil {
+			break
+		}
+		call := c.removeCall(h.Seq)
+		switch {
+		case call == nil:
+			// The call timed out or was cancelled: read and drop its reply.
+			err = c.cc.ReadBody(nil)
+		case h.Error != "":
+			call.Error = ServerError(h.Error)
+			err = c.cc.ReadBody(nil)
+			call.done()
+		default:
+			if rerr := c.cc.ReadBody(call.Reply); rerr != nil {
+				call.Error = fmt.Errorf("geerpc: reading reply body: %w", rerr)
+				err = fatalOnly(rerr)
+			}
+			call.done()
+		}
+	}
+	c.terminateCalls(err)
+}
+
+// fatalOnly keeps err when the stream is unusable after it, else nil.
+func fatalOnly(err error) error {
+	if fatalReadError(err) {
+		return err
+	}
+	return nil
+}
+
+// send registers and writes one call.
+func (c *Client) send(call *Call) {
+	if err := c.registerCall(call); err != nil {
+		call.Error = fmt.Errorf("%w: %w", ErrNotSent, err)
+		call.done()
+		return
+	}
+	h := codec.Header{ServiceMethod: call.ServiceMethod, Seq: call.Seq, Deadline: call.deadline}
+	call.Sent = true
+	if err := c.w.write(&h, call.Args); err != nil {
+		if call := c.removeCall(call.Seq); call != nil {
+			call.Sent = false
+			call.Error = fmt.Errorf("%w: %w", ErrNotSent, err)
+			call.done()
+		}
+		_ = c.cc.Close()
+	}
+}
+
+// Go invokes the function asynchronously. It returns the Call structure
+// representing the invocation. The done channel signals when the call is
+// complete; if nil, Go allocates a new one; if not nil, it must be buffered
+// or Go panics.
+func (c *Client) Go(serviceMethod string, args, reply any, done chan *Call) *Call {
+	return c.GoContext(context.Background(), serviceMethod, args, reply, done)
+}
+
+// GoContext is like Go but sends ctx's deadline to the server and ends the
+// call with ctx's error when ctx ends first; a late reply is discarded.
+func (c *Client) GoContext(ctx context.Context, serviceMethod string, args, reply any, done chan *Call) *Call {
+	call := newCall(ctx, serviceMethod, args, reply, done)
+	if ctx.Done() != nil {
+		if ctx.Err() != nil {
+			call.Error = fmt.Errorf("%w: %w", ErrNotSent, callContextError(ctx))
+			call.done()
+			return call
+		}
+		call.stop = context.AfterFunc(ctx, func() { c.cancelCall(ctx, call) })
+	}
+	c.send(call)
+	return call
+}
+
+func newCall(ctx context.Context, serviceMethod string, args, reply any, done chan *Call) *Call {
+	if done == nil {
+		done = make(chan *Call, 1)
+	} else if cap(done) == 0 {
+		panic("geerpc: done channel is unbuffered")
+	}
+	call := &Call{ServiceMethod: serviceMethod, Args: args, Reply: reply, Done: done}
+	if d, ok := ctx.Deadline(); ok {
+		call.deadline = d.UnixNano()
+	}
+	return call
+}
+
+// cancelCall ends a pending call with its context's error.
+func (c *Client) cancelCall(ctx context.Context, call *Call) {
+	c.mu.Lock()
+	pending := call.Seq != 0 && c.pending[call.Seq] == call
+	if pending {
+		delete(c.pending, call.Seq)
+	}
+	c.mu.Unlock()
+	if pending {
+		call.Error = callContextError(ctx)
+		call.done()
+	}
+}
+
+// callContextError wraps ctx's error so that errors.Is finds
+// context.DeadlineExceeded or context.Canceled.
+func callContextError(ctx context.Context) error {
+	return fmt.Errorf("geerpc: call failed: %w", ctx.Err())
+}
+
+// Call invokes the named function, waits for it to complete, and returns
+// its error status. When ctx ends first, the call is abandoned and its
+// error wraps ctx's error.
+func (c *Client) Call(ctx context.Context, serviceMethod string, args, reply any) error {
+	call := newCall(ctx, serviceMethod, args, reply, nil)
+	c.send(call)
+	select {
+	case <-call.Done:
+		return call.Error
+	case <-ctx.Done():
+		if c.removeCall(call.Seq) == nil {
+			// The reply is being read into reply right now: wait for it.
+			<-call.Done
+			return call.Error
+		}
+		return callContextError(ctx)
+	}
+}
+
+// NewClient makes a client over conn: it sends the Option, then starts
+// reading replies.
+func NewClient(conn net.Conn, opt *Option) (*Client, error) {
+	o, err := parseOptions(opt)
+	if err != nil {
+		return nil, err
+	}
+	return newClient(conn, o, time.Time{})
+}
+
+func newClient(conn net.Conn, opt Option, deadline time.Time) (*Client, error) {
+	if !opt.NetRPC {
+		if err := checkOption(&opt); err != nil {
+			_ = conn.Close()
+			return nil, err
+		}
+		_ = conn.SetWriteDeadline(deadline)
+		if err := writeOption(conn, &opt); err != nil {
+			_ = conn.Close()
+			return nil, fmt.Errorf("geerpc: sending options: %w", err)
+		}
+		_ = conn.SetWriteDeadline(time.Time{})
+	}
+	cc := codec.New(opt.CodecType, conn, codec.Options{MaxMessageSize: opt.MaxMessageSize})
+	c := &Client{cc: cc, opt: opt, w: newMsgWriter(cc), closed: make(chan struct{}), pending: make(map[uint64]*Call)}
+	go c.receive()
+	return c, nil
+}

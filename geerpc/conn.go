@@ -1,0 +1,240 @@
+package geerpc
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"reflect"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/geerpclab/geerpc/geerpc/codec"
+)
+
+// invalidRequest is the body of an error reply.
+var invalidRequest = struct{}{}
+
+// serverConn is the server side of one connection.
+type serverConn struct {
+	srv      *Server
+	rwc      io.ReadWriteCloser
+	cc       codec.Codec
+	w        *msgWriter
+	opt      Option
+	ctx      context.Context // ends when the connection closes
+	cancel   context.CancelFunc
+	stopping atomic.Bool // no new requests are read
+	handlers sync.WaitGroup
+	once     sync.Once
+	closed   chan struct{}
+}
+
+// request is one call in progress.
+type request struct {
+	h       codec.Header
+	svc     *service
+	mtype   *methodType
+	argv    reflect.Value
+	replyv  reflect.Value
+	start   time.Time
+	replied atomic.Bool // set by whoever sends the one reply
+}
+
+func newServerConn(s *Server, rwc io.ReadWriteCloser) *serverConn {
+	ctx, cancel := context.WithCancel(context.Background())
+	return &serverConn{srv: s, rwc: rwc, ctx: ctx, cancel: cancel, closed: make(chan struct{})}
+}
+
+// stopReading makes the read loop end after the request it is reading.
+func (sc *serverConn) stopReading() {
+	sc.stopping.Store(true)
+	if c, ok := sc.rwc.(net.Conn); ok {
+		_ = c.SetReadDeadline(time.Now())
+		return
+	}
+	sc.close()
+}
+
+// close closes the connection at once.
+func (sc *serverConn) close() {
+	sc.once.Do(func() {
+		close(sc.closed)
+		sc.cancel()
+		_ = sc.rwc.Close()
+	})
+}
+
+// setReadDeadline sets a read deadline when the connection has one, then
+// reports whether reading should go on.
+func (sc *serverConn) setReadDeadline(t time.Time) bool {
+	if c, ok := sc.rwc.(net.Conn); ok {
+		_ = c.SetReadDeadline(t)
+	}
+	return !sc.stopping.Load()
+}
+
+// handshake reads the preamble and picks the codec.
+func (sc *serverConn) handshake() error {
+	var deadline time.Time
+	if d := sc.srv.opts.HandshakeTimeout; d > 0 {
+		deadline = time.Now().Add(d)
+	}
+	if !sc.setReadDeadline(deadline) {
+		return ErrServerClosed
+	}
+	br := bufio.NewReaderSize(sc.rwc, 16<<10)
+	cc, opt, err := sniff(br, sc.rwc, sc.codecOptions())
+	if err != nil {
+		return err
+	}
+	sc.cc, sc.opt, sc.w = cc, opt, newMsgWriter(cc)
+	if !sc.setReadDeadline(time.Time{}) {
+		return ErrServerClosed
+	}
+	return nil
+}
+
+func (sc *serverConn) codecOptions() codec.Options {
+	return codec.Options{MaxMessageSize: sc.srv.opts.MaxMessageSize}
+}
+
+// serve reads requests and runs each in its own goroutine until the
+// connection ends, then waits for the replies in flight.
+func (sc *serverConn) serve() {
+	for {
+		req, err := sc.readRequest()
+		if req == nil {
+			if err != nil && !errors.Is(err, io.EOF) && !sc.stopping.Load() {
+				sc.srv.opts.Logger.Info("geerpc: closing connection", "reason", err)
+			}
+			break
+		}
+		sc.handlers.Add(1)
+		switch {
+		case err != nil:
+			sc.reply(req, err)
+		case req.h.Deadline != 0 && time.Now().UnixNano() >= req.h.Deadline:
+			sc.reply(req, errDeadlinePassed)
+		default:
+			go sc.handle(req)
+		}
+	}
+	sc.drain()
+	sc.close()
+}
+
+// errDeadlinePassed answers a request whose caller had given up before the
+// server read it: it is not executed.
+var errDeadlinePassed = errors.New("rpc server: deadline exceeded before handling")
+
+func (sc *serverConn) drain() {
+	done := make(chan struct{})
+	go func() { sc.handlers.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-sc.closed:
+	}
+}
+
+// readRequest reads one request. A nil request means the connection must
+// close; a request with an error gets an error reply.
+func (sc *serverConn) readRequest() (*request, error) {
+	req := &request{}
+	if err := sc.cc.ReadHeader(&req.h); err != nil {
+		return nil, err
+	}
+	req.start = time.Now()
+	var err error
+	req.svc, req.mtype, err = sc.srv.findService(req.h.ServiceMethod)
+	if err != nil {
+		if derr := sc.cc.ReadBody(nil); fatalReadError(derr) {
+			return nil, derr
+		}
+		return req, err
+	}
+	req.argv, req.replyv = req.mtype.newArgv(), req.mtype.newReplyv()
+	argvi := req.argv.Interface()
+	if !req.mtype.argIsPtr {
+		argvi = req.argv.Addr().Interface()
+	}
+	if err := sc.cc.ReadBody(argvi); err != nil {
+		if fatalReadError(err) {
+			return nil, err
+		}
+		return req, fmt.Errorf("rpc server: read argv err: %v", err)
+	}
+	return req, nil
+}
+
+// fatalReadError reports whether err leaves the stream unusable.
+func fatalReadError(err error) bool {
+	if err == nil {
+		return false
+	}
+	var ne net.Error
+	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, codec.ErrMessageTooLarge) || errors.Is(err, net.ErrClosed) || errors.As(err, &ne)
+}
+
+// handle runs one request and replies, or answers a handle timeout first.
+func (sc *serverConn) handle(req *request) {
+	ctx, cancel := sc.callContext(req)
+	if cancel != nil {
+		defer cancel()
+	}
+	if d := sc.opt.HandleTimeout; d > 0 {
+		t := time.AfterFunc(d, func() {
+			sc.reply(req, fmt.Errorf("rpc server: request handle timeout: expect within %s", d))
+		})
+		defer t.Stop()
+	}
+	err := req.svc.call(ctx, req.mtype, req.argv, req.replyv)
+	sc.reply(req, err)
+}
+
+// callContext is the context a context-aware method gets: it ends with the
+// connection, the caller's deadline or the handle timeout.
+func (sc *serverConn) callContext(req *request) (context.Context, context.CancelFunc) {
+	if !req.mtype.withCtx {
+		return sc.ctx, nil
+	}
+	deadline, ok := time.Time{}, false
+	if req.h.Deadline != 0 {
+		deadline, ok = time.Unix(0, req.h.Deadline), true
+	}
+	if d := sc.opt.HandleTimeout; d > 0 {
+		if hd := req.start.Add(d); !ok || hd.Before(deadline) {
+			deadline, ok = hd, true
+		}
+	}
+	if !ok {
+		return sc.ctx, nil
+	}
+	return context.WithDeadline(sc.ctx, deadline)
+}
+
+// reply sends the one reply of req: its result, or err.
+func (sc *serverConn) reply(req *request, err error) {
+	if !req.replied.CompareAndSwap(false, true) {
+		return
+	}
+	defer sc.handlers.Done()
+	h := codec.Header{ServiceMethod: req.h.ServiceMethod, Seq: req.h.Seq}
+	var body any = invalidRequest
+	if err != nil {
+		h.Error = err.Error()
+	} else {
+		body = req.replyv.Interface()
+	}
+	if req.mtype != nil {
+		req.mtype.stats.record(time.Since(req.start), err != nil)
+	}
+	if werr := sc.w.write(&h, body); werr != nil {
+		sc.srv.opts.Logger.Info("geerpc: closing connection", "reason", werr)
+		sc.close()
+	}
+}
