@@ -28,7 +28,7 @@ type ServerOptions struct {
 // and net/rpc/jsonrpc connections.
 type Server struct {
 	opts       ServerOptions
-	serviceMap sync.Map // string -> *service
+	serviceMap sync.Map      // string -> *service
 	done       chan struct{} // closed when Shutdown starts
 	drained    chan struct{} // closed when Shutdown saw the last connection end
 
