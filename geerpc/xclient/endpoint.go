@@ -1,0 +1,203 @@
+package xclient
+
+import (
+	"context"
+	"math"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Endpoint is one instance as balancers see it: its address, weight and live
+// load figures. The XClient creates endpoints; balancers only read them.
+type Endpoint struct {
+	addr   string
+	weight int
+
+	inflight atomic.Int64
+	lat      peakEWMA
+
+	// client is the cached connection; nil until dialled or after it broke.
+	client atomic.Pointer[clientBox]
+	// removed is set once the instance left discovery or the XClient closed.
+	removed atomic.Bool
+	// consec counts consecutive transport errors and timeouts.
+	consec atomic.Int32
+
+	// ejected is true while the instance is held out of balancing; it is
+	// written under the owning XClient's mu and read without it.
+	ejected atomic.Bool
+
+	mu sync.Mutex // protects following
+	// dialing is the dial in progress, nil when none.
+	dialing *dialWait
+
+	// The ejection state below is guarded by the owning XClient's mu.
+
+	// ejections is the multiplier of the next ejection time.
+	ejections int
+	// returned is the nanotime of the last return from ejection.
+	returned int64
+	// timer ends the current ejection.
+	timer *time.Timer
+}
+
+// clientBox holds a client so that it can sit in an atomic.Pointer.
+type clientBox struct{ c rpcClient }
+
+// dialWait is one dial shared by every call waiting for it.
+type dialWait struct {
+	done chan struct{}
+	c    rpcClient // valid after done is closed
+	err  error     // valid after done is closed
+}
+
+// NewEndpoint returns an endpoint for addr with the given weight (values
+// below 1 mean 1). It is meant for testing custom balancers; an XClient makes
+// its own.
+func NewEndpoint(addr string, weight int) *Endpoint {
+	return &Endpoint{addr: addr, weight: max(weight, 1)}
+}
+
+// Addr returns the instance address, e.g. "tcp@127.0.0.1:9999".
+func (e *Endpoint) Addr() string { return e.addr }
+
+// Weight returns the instance weight, at least 1.
+func (e *Endpoint) Weight() int { return e.weight }
+
+// InFlight returns the number of calls now running on the instance.
+func (e *Endpoint) InFlight() int64 { return e.inflight.Load() }
+
+// Latency returns the peak-EWMA round-trip time of the instance, decayed to
+// now; zero means not measured yet.
+func (e *Endpoint) Latency() time.Duration {
+	return time.Duration(e.lat.value(nanotime()))
+}
+
+// unmeasuredPenalty is the load of an instance with calls in flight but no
+// measured latency yet, so that a new instance gets one call at a time until
+// its first answer.
+const unmeasuredPenalty = float64(time.Hour)
+
+// cost is the load estimate of power-of-two-choices: latency times the calls
+// in flight plus one.
+func (e *Endpoint) cost(now int64) float64 {
+	pending := float64(e.inflight.Load())
+	lat := e.lat.value(now)
+	if lat == 0 {
+		if pending == 0 {
+			return 0
+		}
+		return unmeasuredPenalty + pending
+	}
+	return lat * (pending + 1)
+}
+
+// ewmaDecay is the time constant of the latency average: a sample older than
+// this weighs 1/e of a new one.
+const ewmaDecay = 10 * time.Second
+
+// peakEWMA is an exponentially weighted moving average of latency that jumps
+// up to any sample above it at once, and decays toward zero with time.
+type peakEWMA struct {
+	bits  atomic.Uint64 // the float64 average, in nanoseconds
+	stamp atomic.Int64  // nanotime of the last sample
+	mu    sync.Mutex    // serialises observe
+}
+
+// observe records one round trip. When another goroutine is recording, the
+// sample is dropped rather than waited for: under contention the average
+// has samples enough.
+func (p *peakEWMA) observe(rtt time.Duration, now int64) {
+	if !p.mu.TryLock() {
+		return
+	}
+	old := math.Float64frombits(p.bits.Load())
+	v := float64(rtt)
+	if v < old {
+		w := decayWeight(now - p.stamp.Load())
+		v = old*w + v*(1-w)
+	}
+	p.bits.Store(math.Float64bits(v))
+	p.stamp.Store(now)
+	p.mu.Unlock()
+}
+
+// value returns the average decayed from its last sample to now. The two
+// words are read apart, so a concurrent observe may mix them: the error is
+// one decay step, harmless for balancing.
+func (p *peakEWMA) value(now int64) float64 {
+	v := math.Float64frombits(p.bits.Load())
+	if v == 0 {
+		return 0
+	}
+	return v * decayWeight(now-p.stamp.Load())
+}
+
+func decayWeight(elapsed int64) float64 {
+	if elapsed <= 0 {
+		return 1
+	}
+	return math.Exp(-float64(elapsed) / float64(ewmaDecay))
+}
+
+// acquire counts a call in flight. It fails when the instance left discovery,
+// so that the caller picks again.
+func (e *Endpoint) acquire() bool {
+	e.inflight.Add(1)
+	if e.removed.Load() {
+		e.release()
+		return false
+	}
+	return true
+}
+
+// release ends a call; the last call on a removed instance closes its client.
+func (e *Endpoint) release() {
+	if e.inflight.Add(-1) == 0 && e.removed.Load() {
+		e.closeClient()
+	}
+}
+
+// retire marks the instance gone and closes its client once idle. Its
+// ejection timer must be stopped first, under the XClient's mu.
+func (e *Endpoint) retire() {
+	e.removed.Store(true)
+	if e.inflight.Load() == 0 {
+		e.closeClient()
+	}
+}
+
+// closeClient closes the cached client, if any; safe to call many times.
+func (e *Endpoint) closeClient() {
+	if b := e.client.Swap(nil); b != nil {
+		_ = b.c.Close()
+	}
+}
+
+// cached returns the cached client if it is usable. A broken one is taken
+// out and closed, never reused.
+func (e *Endpoint) cached() (rpcClient, bool) {
+	b := e.client.Load()
+	if b == nil {
+		return nil, false
+	}
+	if b.c.IsAvailable() {
+		return b.c, true
+	}
+	if e.client.CompareAndSwap(b, nil) {
+		_ = b.c.Close()
+	}
+	return nil, false
+}
+
+// rpcClient is what an XClient needs of a connection to one instance;
+// *geerpc.Client implements it.
+type rpcClient interface {
+	Call(ctx context.Context, serviceMethod string, args, reply any) error
+	IsAvailable() bool
+	Close() error
+}
+
+// dialFunc opens a connection to one instance.
+type dialFunc func(ctx context.Context, addr string) (rpcClient, error)

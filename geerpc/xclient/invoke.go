@@ -1,0 +1,196 @@
+package xclient
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// failurePenalty is the latency recorded for a transport error, so that an
+// instance failing fast does not look fast to P2CSelect.
+const failurePenalty = time.Second
+
+// pickTries bounds the balancer picks of one attempt that may land on an
+// instance already tried (failover) or just gone from discovery.
+const pickTries = 3
+
+// callState is one call of Call or Go across its attempts.
+type callState struct {
+	ctx         context.Context
+	method      string
+	args, reply any
+	idempotent  bool
+
+	last     *Endpoint // the instance of the last attempt
+	attempts int
+	hedged   bool
+	triedBuf [4]*Endpoint
+	tried    []*Endpoint
+}
+
+// Call invokes serviceMethod on one instance chosen by the balancer, and
+// retries by the fail mode. The context bounds the whole call, retries
+// included; see WithHashKey, WithIdempotent and WithCallInfo for what it
+// may carry.
+func (x *XClient) Call(ctx context.Context, serviceMethod string, args, reply any) error {
+	s := callState{ctx: ctx, method: serviceMethod, args: args, reply: reply}
+	s.tried = s.triedBuf[:0]
+	s.idempotent = x.opt.Idempotent || isIdempotent(ctx)
+	err := x.invoke(&s)
+	if info := callInfoFrom(ctx); info != nil {
+		info.Attempts, info.Hedged = s.attempts, s.hedged
+		if s.last != nil {
+			info.Addr = s.last.addr
+		}
+	}
+	return err
+}
+
+// invoke runs the attempts of a call.
+func (x *XClient) invoke(s *callState) error {
+	if x.closed.Load() {
+		return ErrClosed
+	}
+	if err := x.refresh(); err != nil {
+		return err
+	}
+	x.budget.deposit()
+	for n := 0; ; n++ {
+		e, err := x.choose(s)
+		if err != nil {
+			return err
+		}
+		err = x.try(s, e)
+		if err == nil {
+			return nil
+		}
+		if err = x.retryOrStop(s, err, n); err != nil {
+			return err
+		}
+	}
+}
+
+// retryOrStop decides after failed attempt n: nil means retry (after the
+// backoff), otherwise the error to return.
+func (x *XClient) retryOrStop(s *callState, err error, n int) error {
+	switch {
+	case x.opt.FailMode == Failfast, n+1 >= x.opt.MaxAttempts, s.ctx.Err() != nil:
+		return err
+	case !retrySafe(err, s.idempotent):
+		return err
+	case !x.budget.withdraw():
+		return fmt.Errorf("%w: %w", ErrRetryBudget, err)
+	case !sleep(s.ctx, backoff(x.opt.BackoffBase, x.opt.BackoffMax, n, x.rng)):
+		return err
+	}
+	return nil
+}
+
+// retrySafe reports whether a call that failed with err may run again:
+// when it surely did not run, or when it is idempotent and the server did
+// not answer it.
+func retrySafe(err error, idempotent bool) bool {
+	if errors.Is(err, errNotSent) {
+		return true
+	}
+	return idempotent && !isServerError(err) && !errors.Is(err, context.Canceled)
+}
+
+// choose returns the endpoint of the next attempt, acquired: with Failtry
+// the last one, otherwise the balancer's pick, preferring one not tried yet.
+func (x *XClient) choose(s *callState) (*Endpoint, error) {
+	if x.opt.FailMode == Failtry && s.last != nil && s.last.acquire() {
+		return s.last, nil
+	}
+	var fallback *Endpoint
+	for range pickTries {
+		e, err := x.bal.Pick(s.ctx)
+		if err != nil {
+			return nil, err
+		}
+		if !s.wasTried(e) && e.acquire() {
+			return e, nil
+		}
+		fallback = e
+	}
+	if e := x.untried(s); e != nil {
+		return e, nil
+	}
+	if fallback.acquire() {
+		return fallback, nil
+	}
+	return nil, fmt.Errorf("%w: %w: %s", errNotSent, ErrInstanceGone, fallback.addr)
+}
+
+func (s *callState) wasTried(e *Endpoint) bool {
+	for _, t := range s.tried {
+		if t == e {
+			return true
+		}
+	}
+	return false
+}
+
+// untried returns, acquired, an instance that is neither ejected nor tried,
+// scanning from a random start; nil if there is none.
+func (x *XClient) untried(s *callState) *Endpoint {
+	eps := x.view.Load().eps
+	start := 0
+	if len(eps) > 0 {
+		start = x.rng.intN(len(eps))
+	}
+	for i := range eps {
+		e := eps[(start+i)%len(eps)]
+		if !e.ejected.Load() && !s.wasTried(e) && e.acquire() {
+			return e
+		}
+	}
+	return nil
+}
+
+// try runs one attempt of s on e, acquired, and releases e.
+func (x *XClient) try(s *callState, e *Endpoint) error {
+	s.last = e
+	s.attempts++
+	s.tried = append(s.tried, e)
+	if x.opt.HedgeDelay > 0 && s.idempotent {
+		return x.hedge(s, e)
+	}
+	defer e.release()
+	return x.attempt(s.ctx, e, s.method, s.args, s.reply)
+}
+
+// attempt sends one request to e and records the outcome in e's latency
+// and failure counts.
+func (x *XClient) attempt(ctx context.Context, e *Endpoint, method string, args, reply any) error {
+	c, err := x.client(ctx, e)
+	if err != nil {
+		x.observe(e, err, 0)
+		return err
+	}
+	if x.opt.AttemptTimeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, x.opt.AttemptTimeout)
+		defer cancel()
+	}
+	start := nanotime()
+	err = c.Call(ctx, method, args, reply)
+	x.observe(e, err, time.Duration(nanotime()-start))
+	return err
+}
+
+// observe records an attempt's outcome. The server's answer, error or not,
+// shows the instance works; a cancel says nothing about it; anything else
+// (transport error, timeout) counts toward ejection.
+func (x *XClient) observe(e *Endpoint, err error, rtt time.Duration) {
+	switch {
+	case err == nil || isServerError(err):
+		e.lat.observe(rtt, nanotime())
+		noteSuccess(e)
+	case errors.Is(err, context.Canceled):
+	default:
+		e.lat.observe(max(rtt, failurePenalty), nanotime())
+		x.noteFailure(e)
+	}
+}
