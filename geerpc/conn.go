@@ -186,14 +186,20 @@ func (sc *serverConn) handle(req *request) {
 	if cancel != nil {
 		defer cancel()
 	}
-	if d := sc.opt.HandleTimeout; d > 0 {
-		t := time.AfterFunc(d, func() {
-			sc.reply(req, fmt.Errorf("rpc server: request handle timeout: expect within %s", d))
-		})
+	d := sc.opt.HandleTimeout
+	if d > 0 {
+		t := time.AfterFunc(d, func() { sc.reply(req, handleTimeoutError(d)) })
 		defer t.Stop()
 	}
 	err := req.svc.call(ctx, req.mtype, req.argv, req.replyv)
+	if d > 0 && errors.Is(err, context.DeadlineExceeded) && time.Since(req.start) >= d {
+		err = handleTimeoutError(d)
+	}
 	sc.reply(req, err)
+}
+
+func handleTimeoutError(d time.Duration) error {
+	return fmt.Errorf("rpc server: request handle timeout: expect within %s", d)
 }
 
 // callContext is the context a context-aware method gets: it ends with the

@@ -98,7 +98,8 @@ func dialWith(ctx context.Context, network, address string, f newClientFunc, opt
 
 // dialError names a connect timeout as one.
 func dialError(ctx context.Context, opt Option, err error) error {
-	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+	var ne net.Error
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) || errors.As(err, &ne) && ne.Timeout() {
 		return newTimeout("rpc client: connect timeout: expect within %s", opt.ConnectTimeout)
 	}
 	if ctx.Err() != nil {

@@ -18,6 +18,7 @@ type gobLimiter struct {
 	remaining int64  // bytes left in the current message body
 	lenBytes  int    // bytes of a multi-byte length still to come
 	length    uint64 // length parsed so far
+	err       error  // sticky: the stream is unusable after a refused length
 }
 
 func newGobLimiter(r interface {
@@ -27,22 +28,30 @@ func newGobLimiter(r interface {
 	return &gobLimiter{r: r, max: max}
 }
 
-// Read reads from the stream and checks every length it passes.
+// Read reads from the stream and checks every length it passes. On a
+// refused length it returns no bytes, so that io.ReadFull reports the error.
 func (l *gobLimiter) Read(p []byte) (int, error) {
+	if l.err != nil {
+		return 0, l.err
+	}
 	n, err := l.r.Read(p)
-	if cerr := l.scan(p[:n]); cerr != nil {
-		return n, cerr
+	if l.err = l.scan(p[:n]); l.err != nil {
+		return 0, l.err
 	}
 	return n, err
 }
 
 // ReadByte reads one byte and checks it.
 func (l *gobLimiter) ReadByte() (byte, error) {
+	if l.err != nil {
+		return 0, l.err
+	}
 	b, err := l.r.ReadByte()
 	if err != nil {
 		return b, err
 	}
-	return b, l.scan([]byte{b})
+	l.err = l.scan([]byte{b})
+	return b, l.err
 }
 
 func (l *gobLimiter) scan(p []byte) error {
