@@ -34,17 +34,23 @@ type callState struct {
 // included; see WithHashKey, WithIdempotent and WithCallInfo for what it
 // may carry.
 func (x *XClient) Call(ctx context.Context, serviceMethod string, args, reply any) error {
+	_, err := x.call(ctx, serviceMethod, args, reply)
+	return err
+}
+
+// call runs Call and reports whether a request may have gone out.
+func (x *XClient) call(ctx context.Context, serviceMethod string, args, reply any) (sent bool, err error) {
 	s := callState{ctx: ctx, method: serviceMethod, args: args, reply: reply}
 	s.tried = s.triedBuf[:0]
 	s.idempotent = x.opt.Idempotent || isIdempotent(ctx)
-	err := x.invoke(&s)
+	err = x.invoke(&s)
 	if info := callInfoFrom(ctx); info != nil {
 		info.Attempts, info.Hedged = s.attempts, s.hedged
 		if s.last != nil {
 			info.Addr = s.last.addr
 		}
 	}
-	return err
+	return s.attempts > 0 && (err == nil || !errors.Is(err, errNotSent)), err
 }
 
 // invoke runs the attempts of a call.

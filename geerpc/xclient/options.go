@@ -1,8 +1,11 @@
 package xclient
 
 import (
+	"context"
 	"log/slog"
 	"time"
+
+	"github.com/geerpclab/geerpc/geerpc"
 )
 
 // FailMode says what a call does when an attempt fails.
@@ -52,7 +55,13 @@ type Options struct {
 	Mode SelectMode
 	// Balancer, when not nil, replaces the balancer of Mode.
 	Balancer Balancer
-	// CORE-DIAL-FIELDS
+	// DialOption is the Option of every connection; nil means
+	// geerpc.DefaultOption.
+	DialOption *geerpc.Option
+	// Dial, when not nil, opens the connection to an instance instead of
+	// geerpc.XDialContext (for example to wrap the net.Conn); it must honour
+	// ctx, which ends when the XClient closes.
+	Dial func(ctx context.Context, addr string) (*geerpc.Client, error)
 
 	// dial, when set by tests, replaces the real dial.
 	dial dialFunc

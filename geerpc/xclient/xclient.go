@@ -6,6 +6,8 @@ import (
 	"log/slog"
 	"sync"
 	"sync/atomic"
+
+	"github.com/geerpclab/geerpc/geerpc"
 )
 
 // XClient calls the instances found by a Discovery, choosing one per call
@@ -40,15 +42,22 @@ type view struct {
 	byAddr map[string]*Endpoint
 }
 
+// NewXClient returns an XClient over d that balances by mode and dials with
+// opt (nil means geerpc.DefaultOption), failing fast: the original's
+// constructor. NewXClientWithOptions gives the other settings.
+func NewXClient(d Discovery, mode SelectMode, opt *geerpc.Option) *XClient {
+	return NewXClientWithOptions(d, Options{Mode: mode, DialOption: opt})
+}
+
+// NewXClientWithOptions is like NewXClient but configured by o; the zero
+// Options mean random balancing, failfast and geerpc.DefaultOption.
+//
 // NewXClientWithOptions returns an XClient over d configured by o.
 func NewXClientWithOptions(d Discovery, o Options) *XClient {
 	o = o.withDefaults()
 	x := &XClient{d: d, opt: o, bal: o.Balancer, log: o.Logger, rng: newRNG(o.Seed)}
 	x.wd, _ = d.(WeightedDiscovery)
-	x.dialFn = o.dial
-	if x.dialFn == nil {
-		x.dialFn = o.coreDial()
-	}
+	x.dialFn = o.coreDial()
 	x.budget = newRetryBudget(o.RetryRatio, o.RetryBurst)
 	x.ctx, x.cancel = context.WithCancel(context.Background())
 	x.view.Store(&view{})
@@ -181,8 +190,9 @@ func (x *XClient) install(old, nv *view) []*Endpoint {
 			x.log.Debug("xclient: instance left discovery", "addr", e.addr)
 		}
 	}
-	x.view.Store(nv)
+	// the balancer first: a call that sees the new view must find it there
 	x.publish(nv)
+	x.view.Store(nv)
 	return gone
 }
 
