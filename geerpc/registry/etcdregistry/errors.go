@@ -17,9 +17,4 @@ var (
 	// ErrReadOnly is returned by Discovery.Update: the server list of an
 	// etcd discovery comes from etcd only; register or deregister servers instead.
 	ErrReadOnly = errors.New("geerpc: etcd registry: discovery list is read-only")
-
-	// ErrUnsupportedMode is returned (wrapped) by Discovery.Get for a select
-	// mode that the discovery cannot apply on its own; balancers in
-	// geerpc/xclient apply the other modes on top of GetAll.
-	ErrUnsupportedMode = errors.New("geerpc: etcd registry: unsupported select mode")
 )

@@ -1,9 +1,12 @@
 package etcdregistry
 
 import (
+	"context"
 	"log/slog"
 	"strings"
 	"time"
+
+	clientv3 "go.etcd.io/etcd/client/v3"
 )
 
 // Defaults used when an option is left at its zero value.
@@ -82,4 +85,12 @@ func orLogger(l *slog.Logger) *slog.Logger {
 		return slog.New(slog.DiscardHandler)
 	}
 	return l
+}
+
+// opContext bounds ctx by timeout and ends it as soon as cli is closed, so
+// that no request waits on the retries of a closed client.
+func opContext(ctx context.Context, cli *clientv3.Client, timeout time.Duration) (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	stop := context.AfterFunc(cli.Ctx(), cancel)
+	return ctx, func() { stop(); cancel() }
 }

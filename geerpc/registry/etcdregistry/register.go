@@ -98,8 +98,9 @@ func (r *Registration) Lease() clientv3.LeaseID {
 func (r *Registration) Done() <-chan struct{} { return r.done }
 
 // Deregister stops the keepalive and revokes the lease, which deletes the
-// key at once. It returns ErrClosed when called again, and an error wrapping
-// ctx's error if ctx ends first.
+// key at once. It returns ErrClosed when called again, an error wrapping
+// ErrClosed when the etcd client was closed (the key then goes when its lease
+// expires), and an error wrapping ctx's error if ctx ends first.
 func (r *Registration) Deregister(ctx context.Context) error {
 	r.mu.Lock()
 	closing := r.closing
@@ -120,7 +121,7 @@ func (r *Registration) Deregister(ctx context.Context) error {
 // grantAndPut grants a lease and puts the key on it, each request bounded by
 // opTimeout. A lease whose put failed is revoked.
 func (r *Registration) grantAndPut(ctx context.Context) (clientv3.LeaseID, error) {
-	ctx, cancel := context.WithTimeout(ctx, r.opTimeout)
+	ctx, cancel := opContext(ctx, r.cli, r.opTimeout)
 	defer cancel()
 	g, err := r.cli.Grant(ctx, r.ttl)
 	if err != nil {
@@ -135,7 +136,10 @@ func (r *Registration) grantAndPut(ctx context.Context) (clientv3.LeaseID, error
 
 // revoke revokes lease; a lease already gone counts as revoked.
 func (r *Registration) revoke(ctx context.Context, lease clientv3.LeaseID) error {
-	ctx, cancel := context.WithTimeout(ctx, r.opTimeout)
+	if r.cli.Ctx().Err() != nil {
+		return fmt.Errorf("%w: etcd client closed, %s stays until its lease expires", ErrClosed, r.key)
+	}
+	ctx, cancel := opContext(ctx, r.cli, r.opTimeout)
 	defer cancel()
 	_, err := r.cli.Revoke(ctx, lease)
 	if err == nil || errors.Is(err, rpctypes.ErrLeaseNotFound) {
