@@ -25,30 +25,46 @@ type testEtcd struct {
 // startEtcd starts an embedded etcd that the test's cleanup stops.
 func startEtcd(t *testing.T) *testEtcd {
 	t.Helper()
-	cfg := embed.NewConfig()
-	cfg.Name = "geerpc-test"
-	cfg.Dir = t.TempDir()
 	cu, pu := freeURL(t), freeURL(t)
-	cfg.ListenClientUrls, cfg.AdvertiseClientUrls = []url.URL{cu}, []url.URL{cu}
-	cfg.ListenPeerUrls, cfg.AdvertisePeerUrls = []url.URL{pu}, []url.URL{pu}
-	cfg.InitialCluster = cfg.Name + "=" + pu.String()
-	cfg.ZapLoggerBuilder = embed.NewZapLoggerBuilder(zap.NewNop())
-	cfg.TickMs, cfg.ElectionMs = 20, 200 // a one-member cluster elects itself fast
-	te := &testEtcd{t: t, cfg: cfg}
+	te := &testEtcd{t: t, cfg: etcdConfig(t.TempDir(), cu, pu)}
 	te.start()
 	t.Cleanup(te.stop)
 	return te
 }
 
+// etcdConfig configures a quiet one-member etcd in dir, serving clients on
+// cu and peers on pu.
+func etcdConfig(dir string, cu, pu url.URL) *embed.Config {
+	cfg := embed.NewConfig()
+	cfg.Name = "geerpc-test"
+	cfg.Dir = dir
+	cfg.ListenClientUrls, cfg.AdvertiseClientUrls = []url.URL{cu}, []url.URL{cu}
+	cfg.ListenPeerUrls, cfg.AdvertisePeerUrls = []url.URL{pu}, []url.URL{pu}
+	cfg.InitialCluster = cfg.Name + "=" + pu.String()
+	cfg.ZapLoggerBuilder = embed.NewZapLoggerBuilder(zap.NewNop())
+	cfg.TickMs, cfg.ElectionMs = 20, 200 // a one-member cluster elects itself fast
+	return cfg
+}
+
 // freeURL returns an http URL on a loopback port that was free a moment ago.
 func freeURL(t *testing.T) url.URL {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	u, err := freeLoopbackURL()
 	if err != nil {
 		t.Fatal(err)
 	}
+	return u
+}
+
+// freeLoopbackURL returns an http URL on a loopback port that was free a
+// moment ago.
+func freeLoopbackURL() (url.URL, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return url.URL{}, err
+	}
 	defer l.Close()
-	return url.URL{Scheme: "http", Host: l.Addr().String()}
+	return url.URL{Scheme: "http", Host: l.Addr().String()}, nil
 }
 
 // start starts (or restarts) the server and waits until it serves.
