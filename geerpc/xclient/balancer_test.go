@@ -383,3 +383,12 @@ func BenchmarkPick(b *testing.B) {
 		})
 	}
 }
+
+func TestDecayWeight(t *testing.T) {
+	for _, elapsed := range []time.Duration{0, time.Microsecond, time.Millisecond, 100 * time.Millisecond, 156 * time.Millisecond, time.Second, time.Minute} {
+		want := math.Exp(-float64(elapsed) / float64(ewmaDecay))
+		if got := decayWeight(int64(elapsed)); math.Abs(got-want) > 1e-6 {
+			t.Errorf("decayWeight(%v) = %v, want %v", elapsed, got, want)
+		}
+	}
+}

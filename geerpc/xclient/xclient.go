@@ -156,6 +156,10 @@ func (x *XClient) rebuild(insts []Instance) error {
 		return ErrClosed
 	}
 	old := x.view.Load()
+	if old.sameInstances(insts) { // another call got there first
+		x.mu.Unlock()
+		return nil
+	}
 	nv := &view{byAddr: make(map[string]*Endpoint, len(insts))}
 	for _, in := range insts {
 		if _, dup := nv.byAddr[in.Addr]; dup {
