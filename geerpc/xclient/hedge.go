@@ -23,7 +23,8 @@ func (x *XClient) hedge(s *callState, first *Endpoint) error {
 	ctx, cancel := context.WithCancel(s.ctx)
 	defer cancel()
 	results := make(chan hedgeResult, 2)
-	go x.hedgeRequest(ctx, s, first, false, results)
+	req := request{method: s.method, args: s.args, reply: s.reply}
+	go x.hedgeRequest(ctx, req, first, false, results)
 	running := 1
 	timer := time.NewTimer(x.opt.HedgeDelay)
 	defer timer.Stop()
@@ -42,18 +43,25 @@ func (x *XClient) hedge(s *callState, first *Endpoint) error {
 		case <-timer.C:
 			if e := x.backupTarget(s); e != nil {
 				running++
-				go x.hedgeRequest(ctx, s, e, true, results)
+				go x.hedgeRequest(ctx, req, e, true, results)
 			}
 		}
 	}
 	return firstErr
 }
 
+// request is what a hedged request goroutine needs of its call, copied so
+// that the call's state stays on its caller's stack.
+type request struct {
+	method      string
+	args, reply any
+}
+
 // hedgeRequest runs one request of a hedged attempt on e, acquired.
-func (x *XClient) hedgeRequest(ctx context.Context, s *callState, e *Endpoint, backup bool, out chan<- hedgeResult) {
+func (x *XClient) hedgeRequest(ctx context.Context, req request, e *Endpoint, backup bool, out chan<- hedgeResult) {
 	defer e.release()
-	reply := newReplyLike(s.reply)
-	err := x.attempt(ctx, e, s.method, s.args, reply)
+	reply := newReplyLike(req.reply)
+	err := x.attempt(ctx, e, req.method, req.args, reply)
 	out <- hedgeResult{e: e, reply: reply, err: err, backup: backup}
 }
 
@@ -72,7 +80,7 @@ func (x *XClient) backupTarget(s *callState) *Endpoint {
 		return nil
 	}
 	s.attempts++
-	s.tried = append(s.tried, e)
+	s.addTried(e)
 	return e
 }
 

@@ -25,8 +25,11 @@ type callState struct {
 	last     *Endpoint // the instance of the last attempt
 	attempts int
 	hedged   bool
-	triedBuf [4]*Endpoint
-	tried    []*Endpoint
+	// the instances tried: the first few in an array, so that the state
+	// stays on the stack
+	tried     [4]*Endpoint
+	ntried    int
+	triedMore []*Endpoint
 }
 
 // Call invokes serviceMethod on one instance chosen by the balancer, and
@@ -41,7 +44,6 @@ func (x *XClient) Call(ctx context.Context, serviceMethod string, args, reply an
 // call runs Call and reports whether a request may have gone out.
 func (x *XClient) call(ctx context.Context, serviceMethod string, args, reply any) (sent bool, err error) {
 	s := callState{ctx: ctx, method: serviceMethod, args: args, reply: reply}
-	s.tried = s.triedBuf[:0]
 	s.idempotent = x.opt.Idempotent || isIdempotent(ctx)
 	err = x.invoke(&s)
 	if info := callInfoFrom(ctx); info != nil {
@@ -129,8 +131,22 @@ func (x *XClient) choose(s *callState) (*Endpoint, error) {
 	return nil, fmt.Errorf("%w: %w: %s", errNotSent, ErrInstanceGone, fallback.addr)
 }
 
+func (s *callState) addTried(e *Endpoint) {
+	if s.ntried < len(s.tried) {
+		s.tried[s.ntried] = e
+	} else {
+		s.triedMore = append(s.triedMore, e)
+	}
+	s.ntried++
+}
+
 func (s *callState) wasTried(e *Endpoint) bool {
-	for _, t := range s.tried {
+	for _, t := range s.tried[:min(s.ntried, len(s.tried))] {
+		if t == e {
+			return true
+		}
+	}
+	for _, t := range s.triedMore {
 		if t == e {
 			return true
 		}
@@ -159,7 +175,7 @@ func (x *XClient) untried(s *callState) *Endpoint {
 func (x *XClient) try(s *callState, e *Endpoint) error {
 	s.last = e
 	s.attempts++
-	s.tried = append(s.tried, e)
+	s.addTried(e)
 	if x.opt.HedgeDelay > 0 && s.idempotent {
 		return x.hedge(s, e)
 	}

@@ -2,6 +2,7 @@ package xclient
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -87,7 +88,8 @@ func (x *XClient) Close() error {
 }
 
 // refresh brings the view up to date with discovery. When discovery fails
-// but instances are known, they stay in use.
+// (other than with ErrNoInstances) but instances are known, they stay in
+// use.
 func (x *XClient) refresh() error {
 	v := x.view.Load()
 	var insts []Instance
@@ -104,6 +106,9 @@ func (x *XClient) refresh() error {
 			return nil
 		}
 		insts = toInstances(addrs)
+	}
+	if errors.Is(err, ErrNoInstances) { // authoritative: none left
+		insts, err = nil, nil
 	}
 	if err != nil {
 		if len(v.eps) > 0 {

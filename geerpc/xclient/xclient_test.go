@@ -3,6 +3,7 @@ package xclient
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -375,5 +376,59 @@ func TestWeightsFromDiscovery(t *testing.T) {
 	}
 	if counts[addrs[0]] != 30 || counts[addrs[1]] != 10 {
 		t.Fatalf("shares %v, want 30/10 by weights 3/1", counts)
+	}
+}
+
+// flakyDiscovery fails with err when it is set.
+type flakyDiscovery struct {
+	*MultiServersDiscovery
+	mu  sync.Mutex // protects following
+	err error
+}
+
+func (d *flakyDiscovery) GetAll() ([]string, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.err != nil {
+		return nil, d.err
+	}
+	return d.MultiServersDiscovery.GetAll()
+}
+
+func (d *flakyDiscovery) fail(err error) {
+	d.mu.Lock()
+	d.err = err
+	d.mu.Unlock()
+}
+
+func TestDiscoveryErrors(t *testing.T) {
+	outage := errors.New("registry unreachable")
+	for _, tc := range []struct {
+		name    string
+		err     error
+		wantErr error // nil: the known instances stay in use
+	}{
+		{name: "outage-keeps-known-instances", err: outage},
+		{name: "no-instances-is-authoritative", err: fmt.Errorf("registry: %w", ErrNoInstances), wantErr: ErrNoInstances},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f, addrs := newFakeNet(2)
+			d := &flakyDiscovery{MultiServersDiscovery: NewMultiServerDiscovery(addrs)}
+			x := NewXClientWithOptions(d, Options{dial: f.dial})
+			defer x.Close()
+			if err := x.Call(context.Background(), "S.M", 1, nil); err != nil {
+				t.Fatal(err)
+			}
+			d.fail(tc.err)
+			if err := x.Call(context.Background(), "S.M", 1, nil); !errors.Is(err, tc.wantErr) || (tc.wantErr == nil) != (err == nil) {
+				t.Fatalf("call during discovery error: %v, want %v", err, tc.wantErr)
+			}
+		})
+	}
+	d := &flakyDiscovery{MultiServersDiscovery: NewMultiServerDiscovery(nil), err: outage}
+	x := NewXClient(d, RandomSelect, nil)
+	defer x.Close()
+	if err := x.Call(context.Background(), "S.M", 1, nil); !errors.Is(err, outage) {
+		t.Fatalf("first call with discovery down: %v, want %v", err, outage)
 	}
 }
