@@ -165,6 +165,21 @@ func (x *XClient) rebuild(insts []Instance) error {
 		x.mu.Unlock()
 		return nil
 	}
+	nv := newView(old, insts)
+	gone := x.install(old, nv)
+	x.mu.Unlock()
+	for _, e := range gone {
+		e.retire()
+	}
+	if len(nv.eps) == 0 {
+		return ErrNoInstances
+	}
+	return nil
+}
+
+// newView returns the view of insts, reusing the endpoints of old for the
+// instances it has with the same weight, and dropping duplicates.
+func newView(old *view, insts []Instance) *view {
 	nv := &view{byAddr: make(map[string]*Endpoint, len(insts))}
 	for _, in := range insts {
 		if _, dup := nv.byAddr[in.Addr]; dup {
@@ -177,15 +192,7 @@ func (x *XClient) rebuild(insts []Instance) error {
 		nv.eps = append(nv.eps, e)
 		nv.byAddr[in.Addr] = e
 	}
-	gone := x.install(old, nv)
-	x.mu.Unlock()
-	for _, e := range gone {
-		e.retire()
-	}
-	if len(nv.eps) == 0 {
-		return ErrNoInstances
-	}
-	return nil
+	return nv
 }
 
 // install publishes nv and returns the endpoints of old not in it; x.mu

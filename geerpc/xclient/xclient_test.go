@@ -432,3 +432,24 @@ func TestDiscoveryErrors(t *testing.T) {
 		t.Fatalf("first call with discovery down: %v, want %v", err, outage)
 	}
 }
+
+// BenchmarkXClientOverhead measures what an XClient adds to a call, over a
+// client that answers at once: discovery sync, pick, accounting.
+func BenchmarkXClientOverhead(b *testing.B) {
+	for _, mode := range []SelectMode{RandomSelect, RoundRobinSelect, P2CSelect} {
+		b.Run(mode.String(), func(b *testing.B) {
+			f, addrs := newFakeNet(3)
+			x := NewXClientWithOptions(NewMultiServerDiscovery(addrs), Options{Mode: mode, dial: f.dial})
+			defer x.Close()
+			b.ReportAllocs()
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					if err := x.Call(context.Background(), "S.M", 1, nil); err != nil {
+						b.Error(err)
+						return
+					}
+				}
+			})
+		})
+	}
+}
