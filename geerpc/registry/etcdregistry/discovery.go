@@ -19,7 +19,9 @@ import (
 // whose key is deleted or whose lease expires disappears without polling.
 // While etcd is unreachable it keeps serving the last known list, and its
 // watch resumes when etcd is back (listing again if the revisions it missed
-// were compacted). A Discovery is safe for concurrent use.
+// were compacted); how soon after etcd's return depends on the etcd client's
+// reconnect backoff, which its grpc dial options set. A Discovery is safe for
+// concurrent use.
 type Discovery struct {
 	cli       *clientv3.Client
 	dir       string // the prefix with a trailing slash

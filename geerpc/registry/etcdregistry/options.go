@@ -29,7 +29,9 @@ const (
 // what its zero value means.
 type RegisterOptions struct {
 	// TTL is the lease TTL: how long the key outlives its last heartbeat.
-	// It is rounded up to whole seconds. Zero means DefaultTTL.
+	// It is rounded up to whole seconds, and etcd raises a TTL below its own
+	// minimum (one and a half election timeouts). Heartbeats go every third
+	// of the TTL. Zero means DefaultTTL.
 	TTL time.Duration
 	// Weight is the instance's balancing weight, stored in the key's value.
 	// Zero means the default weight 1.

@@ -37,10 +37,15 @@ type Registration struct {
 // and keeps the lease alive in the background until Deregister is called,
 // ctx ends or cli is closed. An empty prefix means DefaultPrefix; addr has
 // the form protocol@addr, e.g. "tcp@127.0.0.1:9999". The key's value is a
-// JSON object carrying the address, the weight and the metadata.
+// JSON object carrying the address, the weight and the metadata. The first
+// grant and put are bounded by ctx and opts.OpTimeout; if they fail, Register
+// returns the error and leaves nothing behind.
 //
 // When ctx ends the key is deleted (the lease revoked) as by Deregister; when
 // cli is closed the key stays until its lease expires, within the TTL.
+// Deleting the key by hand (for example with etcdctl) takes the server out of
+// discovery until its lease is lost and it registers again. One address
+// should have one Registration: two would move the key between their leases.
 func Register(ctx context.Context, cli *clientv3.Client, prefix, addr string, opts RegisterOptions) (*Registration, error) {
 	if cli == nil {
 		return nil, ErrNilClient
