@@ -22,9 +22,9 @@ type Call struct {
 	Done          chan *Call // receives the call when it is complete
 	// Sent reports whether the request was handed to the connection. A call
 	// that ends with Sent false was surely not executed.
-	Sent     bool
-	deadline int64
-	stop     func() bool // stops watching the call's context
+	Sent bool
+	h    codec.Header // the request header, kept here to spare an allocation
+	stop func() bool  // stops watching the call's context
 }
 
 // done signals completion without ever blocking the caller: like net/rpc,
@@ -168,9 +168,9 @@ func (c *Client) send(call *Call) {
 		call.done()
 		return
 	}
-	h := codec.Header{ServiceMethod: call.ServiceMethod, Seq: call.Seq, Deadline: call.deadline}
+	call.h.ServiceMethod, call.h.Seq = call.ServiceMethod, call.Seq
 	call.Sent = true
-	if err := c.w.write(&h, call.Args); err != nil {
+	if err := c.w.write(&call.h, call.Args); err != nil {
 		if call := c.removeCall(call.Seq); call != nil {
 			call.Sent = false
 			call.Error = fmt.Errorf("%w: %w", ErrNotSent, err)
@@ -211,10 +211,29 @@ func newCall(ctx context.Context, serviceMethod string, args, reply any, done ch
 		panic("geerpc: done channel is unbuffered")
 	}
 	call := &Call{ServiceMethod: serviceMethod, Args: args, Reply: reply, Done: done}
-	if d, ok := ctx.Deadline(); ok {
-		call.deadline = d.UnixNano()
-	}
+	call.setDeadline(ctx)
 	return call
+}
+
+func (call *Call) setDeadline(ctx context.Context) {
+	if d, ok := ctx.Deadline(); ok {
+		call.h.Deadline = d.UnixNano()
+	}
+}
+
+// callPool recycles the calls of Client.Call, which never escape it.
+var callPool = sync.Pool{New: func() any { return &Call{Done: make(chan *Call, 1)} }}
+
+func getCall(ctx context.Context, serviceMethod string, args, reply any) *Call {
+	call := callPool.Get().(*Call)
+	call.ServiceMethod, call.Args, call.Reply = serviceMethod, args, reply
+	call.setDeadline(ctx)
+	return call
+}
+
+func putCall(call *Call) {
+	*call = Call{Done: call.Done}
+	callPool.Put(call)
 }
 
 // cancelCall ends a pending call with its context's error.
@@ -241,7 +260,8 @@ func callContextError(ctx context.Context) error {
 // its error status. When ctx ends first, the call is abandoned and its
 // error wraps ctx's error.
 func (c *Client) Call(ctx context.Context, serviceMethod string, args, reply any) error {
-	call := newCall(ctx, serviceMethod, args, reply, nil)
+	call := getCall(ctx, serviceMethod, args, reply)
+	defer putCall(call)
 	c.send(call)
 	select {
 	case <-call.Done:

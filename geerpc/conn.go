@@ -29,6 +29,7 @@ type serverConn struct {
 	cancel   context.CancelFunc
 	stopping atomic.Bool // no new requests are read
 	handlers sync.WaitGroup
+	workers  workerPool
 	once     sync.Once
 	closed   chan struct{}
 }
@@ -117,12 +118,15 @@ func (sc *serverConn) serve() {
 		switch {
 		case err != nil:
 			sc.reply(req, err)
+			putRequest(req)
 		case req.h.Deadline != 0 && time.Now().UnixNano() >= req.h.Deadline:
 			sc.reply(req, errDeadlinePassed)
+			putRequest(req)
 		default:
-			go sc.handle(req)
+			sc.dispatch(req)
 		}
 	}
+	sc.workers.close()
 	sc.drain()
 	sc.close()
 }
@@ -143,8 +147,9 @@ func (sc *serverConn) drain() {
 // readRequest reads one request. A nil request means the connection must
 // close; a request with an error gets an error reply.
 func (sc *serverConn) readRequest() (*request, error) {
-	req := &request{}
+	req := getRequest()
 	if err := sc.cc.ReadHeader(&req.h); err != nil {
+		putRequest(req)
 		return nil, err
 	}
 	req.start = time.Now()
@@ -152,6 +157,7 @@ func (sc *serverConn) readRequest() (*request, error) {
 	req.svc, req.mtype, err = sc.srv.findService(req.h.ServiceMethod)
 	if err != nil {
 		if derr := sc.cc.ReadBody(nil); fatalReadError(derr) {
+			putRequest(req)
 			return nil, derr
 		}
 		return req, err
@@ -163,6 +169,7 @@ func (sc *serverConn) readRequest() (*request, error) {
 	}
 	if err := sc.cc.ReadBody(argvi); err != nil {
 		if fatalReadError(err) {
+			putRequest(req)
 			return nil, err
 		}
 		return req, fmt.Errorf("rpc server: read argv err: %v", err)
@@ -187,12 +194,16 @@ func (sc *serverConn) handle(req *request) {
 		defer cancel()
 	}
 	d := sc.opt.HandleTimeout
-	if d > 0 {
-		t := time.AfterFunc(d, func() { sc.reply(req, handleTimeoutError(d)) })
-		defer t.Stop()
+	if d <= 0 {
+		sc.reply(req, req.svc.call(ctx, req.mtype, req.argv, req.replyv))
+		putRequest(req)
+		return
 	}
+	// The timer may still hold req after we return: req is not reused.
+	t := time.AfterFunc(d, func() { sc.reply(req, handleTimeoutError(d)) })
+	defer t.Stop()
 	err := req.svc.call(ctx, req.mtype, req.argv, req.replyv)
-	if d > 0 && errors.Is(err, context.DeadlineExceeded) && time.Since(req.start) >= d {
+	if errors.Is(err, context.DeadlineExceeded) && time.Since(req.start) >= d {
 		err = handleTimeoutError(d)
 	}
 	sc.reply(req, err)
@@ -229,7 +240,8 @@ func (sc *serverConn) reply(req *request, err error) {
 		return
 	}
 	defer sc.handlers.Done()
-	h := codec.Header{ServiceMethod: req.h.ServiceMethod, Seq: req.h.Seq}
+	h := &req.h // the request's header becomes the reply's
+	h.Deadline = 0
 	var body any = invalidRequest
 	if err != nil {
 		h.Error = err.Error()
@@ -239,8 +251,18 @@ func (sc *serverConn) reply(req *request, err error) {
 	if req.mtype != nil {
 		req.mtype.stats.record(time.Since(req.start), err != nil)
 	}
-	if werr := sc.w.write(&h, body); werr != nil {
+	if werr := sc.w.write(h, body); werr != nil {
 		sc.srv.opts.Logger.Info("geerpc: closing connection", "reason", werr)
 		sc.close()
 	}
+}
+
+var requestPool = sync.Pool{New: func() any { return new(request) }}
+
+func getRequest() *request { return requestPool.Get().(*request) }
+
+// putRequest recycles req once nothing refers to it any more.
+func putRequest(req *request) {
+	*req = request{}
+	requestPool.Put(req)
 }

@@ -1,0 +1,2 @@
+// Package bench measures geerpc against its peers on loopback and renders the results.
+package bench
