@@ -48,7 +48,8 @@ var (
 
 // NewDiscovery lists the servers registered under prefix (DefaultPrefix
 // when empty) and watches the prefix in the background until Close is
-// called, ctx ends or cli is closed. It fails when the first list fails.
+// called, ctx ends or cli is closed; after the last two the list no longer
+// changes, and Close still releases d. It fails when the first list fails.
 func NewDiscovery(ctx context.Context, cli *clientv3.Client, prefix string, opts DiscoveryOptions) (*Discovery, error) {
 	if cli == nil {
 		return nil, ErrNilClient

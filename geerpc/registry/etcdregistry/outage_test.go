@@ -27,7 +27,7 @@ func TestDiscoveryKeepsListThroughOutage(t *testing.T) {
 	leaseA := regA.Lease()
 
 	te.stop()
-	time.Sleep(testTTL + 1500*time.Millisecond) // longer than the TTL: the keepalives give up
+	time.Sleep(testTTL + 2*time.Second) // past the TTL and the client's 1s deadline check: keepalives give up
 	if err := d.Refresh(); err == nil {
 		t.Fatal("Refresh succeeded while etcd is stopped")
 	}

@@ -117,15 +117,15 @@ func TestRegisterLifecycle(t *testing.T) {
 func TestRegisterHeartbeatKeepsKey(t *testing.T) {
 	te := startEtcd(t)
 	cli := te.client(t)
-	reg, err := Register(context.Background(), cli, "", "tcp@127.0.0.1:7001", RegisterOptions{TTL: time.Second})
+	reg, err := Register(context.Background(), cli, "", "tcp@127.0.0.1:7001", RegisterOptions{TTL: testTTL})
 	if err != nil {
 		t.Fatalf("Register: %v", err)
 	}
 	defer reg.Deregister(context.Background())
-	time.Sleep(3 * time.Second) // three TTLs
+	time.Sleep(2 * testTTL)
 	kv := getKey(t, cli, DefaultPrefix+"/tcp@127.0.0.1:7001")
 	if kv == nil || kv.lease != reg.Lease() {
-		t.Fatalf("after 3 TTLs stored %+v, want the key on lease %x", kv, reg.Lease())
+		t.Fatalf("after 2 TTLs stored %+v, want the key on lease %x", kv, reg.Lease())
 	}
 }
 
