@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"strings"
 	"testing"
 
 	"go.uber.org/goleak"
@@ -23,5 +24,24 @@ func TestEchoChecksEveryReply(t *testing.T) {
 				t.Fatalf("Echo = %+v, %v", r, err)
 			}
 		})
+	}
+}
+
+func TestCoreTableNamesEveryTarget(t *testing.T) {
+	cells, err := Core(t.Context(), CoreOptions{Rounds: 1, Calls: 300, Callers: []int{1, 100, 10_000}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cells) != 6 {
+		t.Fatalf("got %d cells, want 6", len(cells))
+	}
+	var sb strings.Builder
+	if err := WriteCoreTable(&sb, cells); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"net/rpc", "geerpc-gob", "throughput >= 2x", "0.7x", "80%", "allocations"} {
+		if !strings.Contains(sb.String(), want) {
+			t.Errorf("table lacks %q:\n%s", want, sb.String())
+		}
 	}
 }
