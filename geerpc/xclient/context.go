@@ -47,8 +47,8 @@ type CallInfo struct {
 	Hedged bool
 }
 
-// WithCallInfo returns a context whose calls fill info when they return.
-// Use one CallInfo per call.
+// WithCallInfo returns a context whose calls (Call and Go, not Broadcast)
+// fill info when they return. Use one CallInfo per call.
 func WithCallInfo(ctx context.Context, info *CallInfo) context.Context {
 	return context.WithValue(ctx, callInfoKey, info)
 }

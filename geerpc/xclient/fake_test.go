@@ -19,12 +19,13 @@ var errFakeBroken = errors.New("fake: connection reset")
 // fakeServer is one instance of a fakeNet.
 type fakeServer struct {
 	addr     string
-	delay    atomic.Int64          // per-call latency
-	hang     atomic.Bool           // calls wait for their ctx to end
-	callErr  atomic.Pointer[error] // error answered by calls
-	refuse   atomic.Bool           // dials fail
-	dialGate chan struct{}         // when set, dials wait for it to close
-	calls    atomic.Int64          // calls that reached the server
+	delay    atomic.Int64                  // per-call latency
+	hang     atomic.Bool                   // calls wait for their ctx to end
+	gate     atomic.Pointer[chan struct{}] // when set, calls wait for it to close
+	callErr  atomic.Pointer[error]         // error answered by calls
+	refuse   atomic.Bool                   // dials fail
+	dialGate chan struct{}                 // when set, dials wait for it to close
+	calls    atomic.Int64                  // calls that reached the server
 	dials    atomic.Int64
 	mu       sync.Mutex // protects following
 	clients  []*fakeClient
@@ -98,6 +99,9 @@ func (c *fakeClient) Call(ctx context.Context, method string, args, reply any) e
 		return fmt.Errorf("%w: %w", errNotSent, err)
 	}
 	c.srv.calls.Add(1)
+	if g := c.srv.gate.Load(); g != nil {
+		<-*g
+	}
 	if err := c.wait(ctx); err != nil {
 		return err
 	}

@@ -342,7 +342,7 @@ func TestIntegrationBlackholeEjected(t *testing.T) {
 	defer x.Close()
 	timeouts := 0
 	for i := range 60 {
-		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+		ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 		err := x.Call(ctx, "Svc.Work", Args{N: i}, &Reply{})
 		cancel()
 		if err != nil {

@@ -53,7 +53,8 @@ const (
 type Options struct {
 	// Mode is the built-in balancing mode; zero means RandomSelect.
 	Mode SelectMode
-	// Balancer, when not nil, replaces the balancer of Mode.
+	// Balancer, when not nil, replaces the balancer of Mode. It must serve
+	// this XClient only.
 	Balancer Balancer
 	// DialOption is the Option of every connection; nil means
 	// geerpc.DefaultOption.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"sync"
 	"sync/atomic"
@@ -36,6 +37,8 @@ type XClient struct {
 
 	mu sync.Mutex // serialises changes of view, ejections and Close
 }
+
+var _ io.Closer = (*XClient)(nil)
 
 // view is an immutable snapshot of discovery's instances.
 type view struct {
