@@ -188,7 +188,7 @@ func (x *XClient) try(s *callState, e *Endpoint) error {
 func (x *XClient) attempt(ctx context.Context, e *Endpoint, method string, args, reply any) error {
 	c, err := x.client(ctx, e)
 	if err != nil {
-		x.observe(e, err, 0)
+		x.observe(e, err, 0, nanotime())
 		return err
 	}
 	if x.opt.AttemptTimeout > 0 {
@@ -198,21 +198,22 @@ func (x *XClient) attempt(ctx context.Context, e *Endpoint, method string, args,
 	}
 	start := nanotime()
 	err = c.Call(ctx, method, args, reply)
-	x.observe(e, err, time.Duration(nanotime()-start))
+	end := nanotime()
+	x.observe(e, err, time.Duration(end-start), end)
 	return err
 }
 
-// observe records an attempt's outcome. The server's answer, error or not,
+// observe records an attempt's outcome at now. The server's answer, error or not,
 // shows the instance works; a cancel says nothing about it; anything else
 // (transport error, timeout) counts toward ejection.
-func (x *XClient) observe(e *Endpoint, err error, rtt time.Duration) {
+func (x *XClient) observe(e *Endpoint, err error, rtt time.Duration, now int64) {
 	switch {
 	case err == nil || isServerError(err):
-		e.lat.observe(rtt, nanotime())
+		e.lat.observe(rtt, now)
 		noteSuccess(e)
 	case errors.Is(err, context.Canceled):
 	default:
-		e.lat.observe(max(rtt, failurePenalty), nanotime())
+		e.lat.observe(max(rtt, failurePenalty), now)
 		x.noteFailure(e)
 	}
 }
