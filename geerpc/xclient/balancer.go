@@ -48,7 +48,10 @@ func newBalancer(mode SelectMode, virtualNodes int, seed uint64) Balancer {
 // failingBalancer answers every Pick with an error.
 type failingBalancer struct{ err error }
 
-func (f failingBalancer) Update([]*Endpoint)                      {}
+// Update implements Balancer.
+func (f failingBalancer) Update([]*Endpoint) {}
+
+// Pick implements Balancer.
 func (f failingBalancer) Pick(context.Context) (*Endpoint, error) { return nil, f.err }
 
 // endpointSet is the lock-free endpoint list of a balancer.
@@ -56,6 +59,7 @@ type endpointSet struct {
 	eps atomic.Pointer[[]*Endpoint]
 }
 
+// Update implements Balancer.
 func (s *endpointSet) Update(endpoints []*Endpoint) { s.eps.Store(&endpoints) }
 
 // load returns the endpoints, or ErrNoInstances when there are none.
@@ -79,6 +83,7 @@ func NewRandomBalancer(seed uint64) Balancer {
 	return &randomBalancer{rng: newRNG(seed)}
 }
 
+// Pick implements Balancer.
 func (b *randomBalancer) Pick(context.Context) (*Endpoint, error) {
 	eps, err := b.load()
 	if err != nil {
@@ -101,6 +106,7 @@ func NewRoundRobinBalancer() Balancer {
 	return b
 }
 
+// Pick implements Balancer.
 func (b *roundRobinBalancer) Pick(context.Context) (*Endpoint, error) {
 	eps, err := b.load()
 	if err != nil {

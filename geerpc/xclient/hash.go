@@ -44,6 +44,7 @@ type ringPoint struct {
 	owner *Endpoint
 }
 
+// Update implements Balancer.
 func (b *hashBalancer) Update(endpoints []*Endpoint) {
 	var points []ringPoint
 	for _, e := range endpoints {
@@ -65,6 +66,7 @@ func (b *hashBalancer) Update(endpoints []*Endpoint) {
 	b.ring.Store(r)
 }
 
+// Pick implements Balancer.
 func (b *hashBalancer) Pick(ctx context.Context) (*Endpoint, error) {
 	r := b.ring.Load()
 	if r == nil || len(r.hashes) == 0 {

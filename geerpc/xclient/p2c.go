@@ -15,6 +15,7 @@ type p2cBalancer struct {
 // lock-free generator.
 func NewP2CBalancer(seed uint64) Balancer { return &p2cBalancer{rng: newRNG(seed)} }
 
+// Pick implements Balancer.
 func (b *p2cBalancer) Pick(context.Context) (*Endpoint, error) {
 	eps, err := b.load()
 	if err != nil {

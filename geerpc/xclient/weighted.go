@@ -20,6 +20,7 @@ type weightedBalancer struct {
 // from a Discovery implementing WeightedDiscovery; otherwise all are 1.
 func NewWeightedBalancer() Balancer { return &weightedBalancer{} }
 
+// Update implements Balancer.
 func (b *weightedBalancer) Update(endpoints []*Endpoint) {
 	total := 0
 	for _, e := range endpoints {
@@ -30,6 +31,7 @@ func (b *weightedBalancer) Update(endpoints []*Endpoint) {
 	b.mu.Unlock()
 }
 
+// Pick implements Balancer.
 func (b *weightedBalancer) Pick(context.Context) (*Endpoint, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
