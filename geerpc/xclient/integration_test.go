@@ -428,3 +428,23 @@ func runParallelCalls(b *testing.B, call func(ctx context.Context, method string
 		}
 	})
 }
+
+func TestIntegrationCustomDial(t *testing.T) {
+	_, addrs := startServers(t, "tcp", 2)
+	var dials atomic.Int32
+	dial := func(ctx context.Context, addr string) (*geerpc.Client, error) {
+		dials.Add(1)
+		return geerpc.XDialContext(ctx, addr, &geerpc.Option{CodecType: "application/json"})
+	}
+	x := NewXClientWithOptions(NewMultiServerDiscovery(addrs), Options{Mode: RoundRobinSelect, Dial: dial})
+	defer x.Close()
+	for i := range 6 {
+		var reply Reply
+		if err := x.Call(context.Background(), "Svc.Work", Args{N: i}, &reply); err != nil || reply.N != i {
+			t.Fatalf("call %d over JSON: %v %+v", i, err, reply)
+		}
+	}
+	if n := dials.Load(); n != 2 {
+		t.Fatalf("%d dials, want one per instance", n)
+	}
+}
