@@ -69,31 +69,28 @@ func TestWireCompat(t *testing.T) {
 func TestExpiry(t *testing.T) {
 	tests := []struct {
 		name    string
-		reg     func(now func() time.Time) *GeeRegistry
-		advance time.Duration // after a registered at 0 and b at 3m
+		opts    Options       // Now is set by the test
+		useNew0 bool          // build with the original's New(0) instead
+		advance time.Duration // since a registered; b registered at 3m
 		want    string
 	}{
-		{name: "both alive", advance: 4 * time.Minute, want: "tcp@h:1,tcp@h:2",
-			reg: func(now func() time.Time) *GeeRegistry { return NewWithOptions(Options{Now: now}) }},
-		{name: "default 5m expires a", advance: 5 * time.Minute, want: "tcp@h:2",
-			reg: func(now func() time.Time) *GeeRegistry { return NewWithOptions(Options{Now: now}) }},
-		{name: "both expired", advance: 8 * time.Minute, want: "",
-			reg: func(now func() time.Time) *GeeRegistry { return NewWithOptions(Options{Now: now}) }},
-		{name: "TTL 10m", advance: 8 * time.Minute, want: "tcp@h:1,tcp@h:2",
-			reg: func(now func() time.Time) *GeeRegistry {
-				return NewWithOptions(Options{TTL: 10 * time.Minute, Now: now})
-			}},
-		{name: "TTL 1m", advance: 3*time.Minute + 59*time.Second, want: "tcp@h:2",
-			reg: func(now func() time.Time) *GeeRegistry { return NewWithOptions(Options{TTL: time.Minute, Now: now}) }},
-		{name: "negative TTL never expires", advance: 1000 * time.Hour, want: "tcp@h:1,tcp@h:2",
-			reg: func(now func() time.Time) *GeeRegistry { return NewWithOptions(Options{TTL: -1, Now: now}) }},
-		{name: "New(0) never expires", advance: 1000 * time.Hour, want: "tcp@h:1,tcp@h:2",
-			reg: func(now func() time.Time) *GeeRegistry { r := New(0); r.now = now; return r }},
+		{name: "both alive", advance: 4 * time.Minute, want: "tcp@h:1,tcp@h:2"},
+		{name: "default 5m expires a", advance: 5 * time.Minute, want: "tcp@h:2"},
+		{name: "both expired", advance: 8 * time.Minute, want: ""},
+		{name: "TTL 10m", opts: Options{TTL: 10 * time.Minute}, advance: 8 * time.Minute, want: "tcp@h:1,tcp@h:2"},
+		{name: "TTL 1m", opts: Options{TTL: time.Minute}, advance: 3*time.Minute + 59*time.Second, want: "tcp@h:2"},
+		{name: "negative TTL never expires", opts: Options{TTL: -1}, advance: 1000 * time.Hour, want: "tcp@h:1,tcp@h:2"},
+		{name: "New(0) never expires", useNew0: true, advance: 1000 * time.Hour, want: "tcp@h:1,tcp@h:2"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			clock := newFakeClock()
-			r := tt.reg(clock.Now)
+			tt.opts.Now = clock.Now
+			r := NewWithOptions(tt.opts)
+			if tt.useNew0 {
+				r = New(0)
+				r.now = clock.Now
+			}
 			post(t, r, "tcp@h:1")
 			clock.Advance(3 * time.Minute)
 			post(t, r, "tcp@h:2")
