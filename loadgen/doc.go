@@ -26,5 +26,15 @@
 // high-resolution nanosleep, because runtime timers end up to a millisecond
 // late. Metrics.Lag reports how late calls left.
 //
+// Recording: each worker records into its own shard of Metrics (HDR
+// histograms overall, per method, per instance and per outcome, plus the
+// open timeline interval), under a mutex that only its own in-flight calls
+// contend for; workers beyond 4×GOMAXPROCS share shards round robin. The
+// shards merge when the run ends; a ticker cuts the timeline from all shards
+// at each interval. Recording one result costs about 65ns and allocates
+// nothing. The serving instance of a call is read from its reply
+// (EchoReply.Instance, WorkReply.Instance), so per-instance shares are what
+// the servers say, not what a balancer meant to do.
+//
 // The JSON report's schema is documented in SCHEMA.md.
 package loadgen
