@@ -55,22 +55,28 @@ func (g *group) add(o Outcome, lat time.Duration) {
 	g.lat.record(lat)
 }
 
-// groups finds a group by name, remembering the last one found.
+// groups finds a group by name: by a linear scan while there are few (the
+// usual case, cheaper than hashing), then in a map.
 type groups struct {
+	list   []*group
 	byName map[string]*group
-	last   *group
 }
 
+// scanMax is how many groups get scans before it falls back on the map.
+const scanMax = 8
+
 func (gs *groups) get(name string) *group {
-	if gs.last != nil && gs.last.name == name {
-		return gs.last
+	if len(gs.list) <= scanMax {
+		for _, g := range gs.list {
+			if g.name == name {
+				return g
+			}
+		}
 	}
-	g := gs.byName[name]
-	if g == nil {
-		g = gs.create(name)
+	if g := gs.byName[name]; g != nil {
+		return g
 	}
-	gs.last = g
-	return g
+	return gs.create(name)
 }
 
 func (gs *groups) create(name string) *group {
@@ -85,6 +91,7 @@ func (gs *groups) create(name string) *group {
 	}
 	g := &group{name: name, lat: newDist(histDigits)}
 	gs.byName[name] = g
+	gs.list = append(gs.list, g)
 	return g
 }
 

@@ -31,7 +31,7 @@
 // open timeline interval), under a mutex that only its own in-flight calls
 // contend for; workers beyond 4×GOMAXPROCS share shards round robin. The
 // shards merge when the run ends; a ticker cuts the timeline from all shards
-// at each interval. Recording one result costs about 65ns and allocates
+// at each interval. Recording one result costs about 55ns here and allocates
 // nothing. The serving instance of a call is read from its reply
 // (EchoReply.Instance, WorkReply.Instance), so per-instance shares are what
 // the servers say, not what a balancer meant to do.

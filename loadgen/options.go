@@ -52,7 +52,7 @@ type Options struct {
 	// stream the Metrics are built from.
 	Observe func(Result)
 	// OnInterval, when set, receives each timeline interval as it closes,
-	// from one goroutine, for live progress.
+	// one call at a time, for live progress.
 	OnInterval func(Interval)
 }
 

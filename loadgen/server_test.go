@@ -10,16 +10,12 @@ import (
 
 	"github.com/geerpclab/geerpc/demo"
 	"github.com/geerpclab/geerpc/geerpc"
-	"github.com/geerpclab/geerpc/geerpc/xclient"
 )
 
 // The same accuracy properties as accuracy_test.go, against real geerpc
 // servers serving the demo services over loopback TCP.
 
-var (
-	_ Invoker = (*geerpc.Client)(nil)
-	_ Invoker = (*xclient.XClient)(nil)
-)
+var _ Invoker = (*geerpc.Client)(nil)
 
 // startInstance serves the demo services on a loopback port and returns a
 // client to it. Both are closed when the test ends.
@@ -132,29 +128,4 @@ func TestServerStall(t *testing.T) {
 		}
 		return nil
 	})
-}
-
-// TestXClientShares drives an XClient over two instances, which name
-// themselves by address: the per-instance shares come from the replies and
-// add up to the total.
-func TestXClientShares(t *testing.T) {
-	var addrs []string
-	for range 2 {
-		lis, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		addr := "tcp@" + lis.Addr().String()
-		serve(t, lis, addr)
-		addrs = append(addrs, addr)
-	}
-	xc := xclient.NewXClient(xclient.NewMultiServerDiscovery(addrs), xclient.RoundRobinSelect, nil)
-	t.Cleanup(func() { _ = xc.Close() })
-	o := Options{Targets: []Target{EchoTarget(581)}, Concurrency: 4, InFlight: 2, Count: 2000}
-	checkNonces(t, xc, o)
-	m := mustRun(t, context.Background(), xc, o)
-	checkShares(t, m)
-	if len(m.Instances) != 2 || m.Instances[0].Name != min(addrs[0], addrs[1]) || !within(m.Instances[0].Share, 0.5, 0.1) {
-		t.Fatalf("instances %+v of %v", m.Instances, addrs)
-	}
 }

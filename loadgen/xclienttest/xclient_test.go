@@ -1,0 +1,95 @@
+package xclienttest
+
+import (
+	"context"
+	"net"
+	"testing"
+	"time"
+
+	"github.com/geerpclab/geerpc/demo"
+	"github.com/geerpclab/geerpc/geerpc"
+	"github.com/geerpclab/geerpc/geerpc/xclient"
+	"github.com/geerpclab/geerpc/loadgen"
+	"go.uber.org/goleak"
+)
+
+var _ loadgen.Invoker = (*xclient.XClient)(nil)
+
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m)
+}
+
+// serve serves the demo services on a loopback port, naming themselves by
+// address, until the test ends, and returns the address.
+func serve(t *testing.T) string {
+	t.Helper()
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := "tcp@" + lis.Addr().String()
+	srv := geerpc.NewServer()
+	if _, err := demo.RegisterAll(srv, demo.Config{Instance: addr}); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ctx, lis) }()
+	t.Cleanup(func() {
+		cancel()
+		<-served
+		sctx, scancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer scancel()
+		_ = srv.Shutdown(sctx)
+	})
+	return addr
+}
+
+// TestXClientShares drives an XClient over two instances: every nonce comes
+// back exactly once, and the per-instance shares, read from the replies, add
+// up to the total and split it evenly under round robin.
+func TestXClientShares(t *testing.T) {
+	addrs := []string{serve(t), serve(t)}
+	xc := xclient.NewXClient(xclient.NewMultiServerDiscovery(addrs), xclient.RoundRobinSelect, nil)
+	t.Cleanup(func() { _ = xc.Close() })
+	const n = 2000
+	seen := make([]int, n)
+	ch := make(chan uint64, n)
+	m, err := loadgen.Run(context.Background(), xc, loadgen.Options{
+		Targets: []loadgen.Target{loadgen.EchoTarget(581)}, Concurrency: 4, InFlight: 2, Count: n,
+		Observe: func(r loadgen.Result) {
+			if r.Outcome == loadgen.OutcomeOK {
+				ch <- r.Seq
+			}
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	close(ch)
+	for seq := range ch {
+		seen[seq]++
+	}
+	for seq, k := range seen {
+		if k != 1 {
+			t.Fatalf("nonce %d came back %d times", seq, k)
+		}
+	}
+	checkShares(t, m, addrs)
+}
+
+// checkShares asserts that the instances are addrs, that their calls add up
+// to the total and that each has about half.
+func checkShares(t *testing.T, m *loadgen.Metrics, addrs []string) {
+	t.Helper()
+	var calls int64
+	for _, g := range m.Instances {
+		calls += g.Calls
+		if g.Share < 0.4 || g.Share > 0.6 {
+			t.Errorf("instance %s has share %v", g.Name, g.Share)
+		}
+	}
+	if len(m.Instances) != len(addrs) || calls != m.Calls || m.OK != m.Calls {
+		t.Fatalf("instances %+v of %v: %d calls of %d, %d ok", m.Instances, addrs, calls, m.Calls, m.OK)
+	}
+}
