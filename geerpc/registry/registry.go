@@ -82,6 +82,8 @@ type GeeRegistry struct {
 	lastSweep time.Time
 }
 
+var _ http.Handler = (*GeeRegistry)(nil)
+
 // New returns a registry whose servers expire timeout after their last
 // heartbeat; timeout <= 0 means they never expire, as with the original's 0.
 func New(timeout time.Duration) *GeeRegistry {
@@ -117,9 +119,21 @@ func NewWithOptions(opts Options) *GeeRegistry {
 // DefaultGeeRegister is the registry HandleHTTP serves, with DefaultTimeout.
 var DefaultGeeRegister = New(defaultTimeout)
 
-// ServeHTTP answers GET with the alive servers, registers or refreshes the
-// server of a POST, removes the server of a DELETE, and answers 405 to any
-// other method.
+// ServeHTTP speaks the original's protocol with our additions:
+//
+//   - GET: 200 with ServersHeader, the alive servers sorted and comma-joined,
+//     and no body, as the original; when the Accept header names
+//     application/json, also a body {"servers":[{"addr":..,"weight":..}]}.
+//   - POST with ServerHeader (and optionally WeightHeader): 200, the server is
+//     registered or its heartbeat refreshed. Missing header: 500, as the
+//     original; malformed address or weight: 400; cap reached: 507.
+//   - DELETE with ServerHeader: 200 whether or not the server was known;
+//     missing or malformed header: 400.
+//   - POST and DELETE without the configured token: 401.
+//   - Any other method: 405.
+//
+// Request bodies are never read. Serve the registry from an http.Server with
+// ReadHeaderTimeout and MaxHeaderBytes set against slow or bulky clients.
 func (r *GeeRegistry) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	switch req.Method {
 	case http.MethodGet:
