@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/geerpclab/geerpc/geerpc/codec"
@@ -46,6 +47,7 @@ type Client struct {
 	opt    Option
 	w      *msgWriter
 	closed chan struct{} // closed when the client can no longer call
+	npend  atomic.Int32  // calls in the pending table, read without the lock
 
 	mu       sync.Mutex // protects following
 	seq      uint64
@@ -90,6 +92,7 @@ func (c *Client) registerCall(call *Call) error {
 	c.seq++
 	call.Seq = c.seq
 	c.pending[call.Seq] = call
+	c.npend.Add(1)
 	return nil
 }
 
@@ -105,7 +108,10 @@ func (c *Client) removeCall(seq uint64) *Call {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	call := c.pending[seq]
-	delete(c.pending, seq)
+	if call != nil {
+		delete(c.pending, seq)
+		c.npend.Add(-1)
+	}
 	return call
 }
 
@@ -119,6 +125,7 @@ func (c *Client) terminateCalls(err error) {
 	callErr := c.shutdownErr()
 	for seq, call := range c.pending {
 		delete(c.pending, seq)
+		c.npend.Add(-1)
 		call.Error = callErr
 		call.done()
 	}
@@ -170,7 +177,7 @@ func (c *Client) send(call *Call) {
 	}
 	call.h.ServiceMethod, call.h.Seq = call.ServiceMethod, call.Seq
 	call.Sent = true
-	if err := c.w.write(&call.h, call.Args); err != nil {
+	if err := c.w.write(&call.h, call.Args, c.npend.Load() > 1); err != nil {
 		if call := c.removeCall(call.Seq); call != nil {
 			call.Sent = false
 			call.Error = fmt.Errorf("%w: %w", ErrNotSent, err)
@@ -242,6 +249,7 @@ func (c *Client) cancelCall(ctx context.Context, call *Call) {
 	pending := call.Seq != 0 && c.pending[call.Seq] == call
 	if pending {
 		delete(c.pending, call.Seq)
+		c.npend.Add(-1)
 	}
 	c.mu.Unlock()
 	if pending {

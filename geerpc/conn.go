@@ -29,6 +29,7 @@ type serverConn struct {
 	cancel   context.CancelFunc
 	stopping atomic.Bool // no new requests are read
 	handlers sync.WaitGroup
+	inflight atomic.Int32 // requests read and not yet answered
 	workers  workerPool
 	once     sync.Once
 	closed   chan struct{}
@@ -115,6 +116,7 @@ func (sc *serverConn) serve() {
 			break
 		}
 		sc.handlers.Add(1)
+		sc.inflight.Add(1)
 		switch {
 		case err != nil:
 			sc.reply(req, err)
@@ -251,7 +253,8 @@ func (sc *serverConn) reply(req *request, err error) {
 	if req.mtype != nil {
 		req.mtype.stats.record(time.Since(req.start), err != nil)
 	}
-	if werr := sc.w.write(h, body); werr != nil {
+	batch := sc.inflight.Add(-1) > 0
+	if werr := sc.w.write(h, body, batch); werr != nil {
 		sc.srv.opts.Logger.Info("geerpc: closing connection", "reason", werr)
 		sc.close()
 	}

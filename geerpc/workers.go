@@ -3,7 +3,7 @@ package geerpc
 import "sync"
 
 // maxIdleWorkers bounds the handler goroutines a connection keeps waiting.
-const maxIdleWorkers = 256
+const maxIdleWorkers = 1024
 
 // workerPool keeps a connection's handler goroutines for the next request
 // instead of starting one per request: a kept goroutine has its stack

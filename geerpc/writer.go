@@ -24,9 +24,11 @@ func newMsgWriter(cc codec.Codec) *msgWriter {
 	return &msgWriter{cc: cc, bw: bw}
 }
 
-// write sends one message. It returns the first write error of the
+// write sends one message. When others may be about to write (batch), the
+// first message of a batch yields before flushing so that they can join it;
+// alone, it flushes at once. It returns the first write error of the
 // connection; after one, every write fails with it.
-func (w *msgWriter) write(h *codec.Header, body any) error {
+func (w *msgWriter) write(h *codec.Header, body any, batch bool) error {
 	w.mu.Lock()
 	if w.err != nil {
 		defer w.mu.Unlock()
@@ -47,7 +49,9 @@ func (w *msgWriter) write(h *codec.Header, body any) error {
 	if !first {
 		return nil
 	}
-	runtime.Gosched()
+	if batch {
+		runtime.Gosched()
+	}
 	return w.flush()
 }
 
