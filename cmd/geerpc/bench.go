@@ -14,6 +14,10 @@ import (
 	"github.com/geerpclab/geerpc/internal/provenance"
 )
 
+func init() {
+	commands["bench"] = command{summary: "compare geerpc with net/rpc on loopback and write reports/", run: runBench}
+}
+
 func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	out := fs.String("out", "reports", "directory the reports are written to")

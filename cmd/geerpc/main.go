@@ -19,9 +19,8 @@ type command struct {
 	run     func(ctx context.Context, args []string, stdout, stderr io.Writer) error
 }
 
-var commands = map[string]command{
-	"bench": {summary: "compare geerpc with net/rpc on loopback and write reports/", run: runBench},
-}
+// commands holds the subcommands; each file registers its own in init.
+var commands = map[string]command{}
 
 // usageError is a bad command line: exit status 2.
 type usageError struct{ msg string }
