@@ -43,11 +43,12 @@ func (call *Call) done() {
 
 // Client is a GeeRPC client. Many goroutines may use one Client at once.
 type Client struct {
-	cc     codec.Codec
-	opt    Option
-	w      *msgWriter
-	closed chan struct{} // closed when the client can no longer call
-	npend  atomic.Int32  // calls in the pending table, read without the lock
+	cc         codec.Codec
+	opt        Option
+	w          *msgWriter
+	closed     chan struct{} // closed when the client can no longer call
+	npend      atomic.Int32  // calls in the pending table, read without the lock
+	maxPending int
 
 	mu       sync.Mutex // protects following
 	seq      uint64
@@ -88,6 +89,9 @@ func (c *Client) registerCall(call *Call) error {
 	defer c.mu.Unlock()
 	if c.closing || c.shutdown {
 		return c.shutdownErr()
+	}
+	if len(c.pending) >= c.maxPending {
+		return fmt.Errorf("%w (%d)", ErrTooManyPending, c.maxPending)
 	}
 	c.seq++
 	call.Seq = c.seq
@@ -180,7 +184,7 @@ func (c *Client) send(call *Call) {
 	if err := c.w.write(&call.h, call.Args, c.npend.Load() > 1); err != nil {
 		if call := c.removeCall(call.Seq); call != nil {
 			call.Sent = false
-			call.Error = fmt.Errorf("%w: %w", ErrNotSent, err)
+			call.Error = fmt.Errorf("%w: %w: %w", ErrNotSent, ErrShutdown, err)
 			call.done()
 		}
 		_ = c.cc.Close()
@@ -308,7 +312,10 @@ func newClient(conn net.Conn, opt Option, deadline time.Time) (*Client, error) {
 		_ = conn.SetWriteDeadline(time.Time{})
 	}
 	cc := codec.New(opt.CodecType, conn, codec.Options{MaxMessageSize: opt.MaxMessageSize})
-	c := &Client{cc: cc, opt: opt, w: newMsgWriter(cc), closed: make(chan struct{}), pending: make(map[uint64]*Call)}
+	c := &Client{
+		cc: cc, opt: opt, w: newMsgWriter(cc), closed: make(chan struct{}),
+		pending: make(map[uint64]*Call), maxPending: limitOr(opt.MaxPending, 65_536),
+	}
 	go c.receive()
 	return c, nil
 }

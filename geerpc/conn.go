@@ -29,7 +29,9 @@ type serverConn struct {
 	cancel   context.CancelFunc
 	stopping atomic.Bool // no new requests are read
 	handlers sync.WaitGroup
-	inflight atomic.Int32 // requests read and not yet answered
+	inflight atomic.Int32               // requests read and not yet answered
+	lastRead atomic.Int64               // when the last request was read, Unix nanoseconds
+	idle     atomic.Pointer[time.Timer] // closes the connection when idle too long
 	workers  workerPool
 	once     sync.Once
 	closed   chan struct{}
@@ -64,6 +66,9 @@ func (sc *serverConn) stopReading() {
 // close closes the connection at once.
 func (sc *serverConn) close() {
 	sc.once.Do(func() {
+		if t := sc.idle.Load(); t != nil {
+			t.Stop()
+		}
 		close(sc.closed)
 		sc.cancel()
 		_ = sc.rwc.Close()
@@ -97,6 +102,7 @@ func (sc *serverConn) handshake() error {
 	if !sc.setReadDeadline(time.Time{}) {
 		return ErrServerClosed
 	}
+	sc.startIdleTimer()
 	return nil
 }
 
@@ -116,13 +122,17 @@ func (sc *serverConn) serve() {
 			break
 		}
 		sc.handlers.Add(1)
-		sc.inflight.Add(1)
+		n := sc.inflight.Add(1)
+		total := sc.srv.inflight.Add(1)
 		switch {
+		case err == nil && (n > int32(sc.srv.opts.MaxRequestsPerConn) || total > int64(sc.srv.opts.MaxRequests)):
+			sc.reply(req, ErrOverloaded)
+			putRequest(req)
 		case err != nil:
 			sc.reply(req, err)
 			putRequest(req)
-		case req.h.Deadline != 0 && time.Now().UnixNano() >= req.h.Deadline:
-			sc.reply(req, errDeadlinePassed)
+		case req.h.Deadline != 0 && req.start.UnixNano() >= req.h.Deadline:
+			sc.reply(req, ErrDeadlinePassed)
 			putRequest(req)
 		default:
 			sc.dispatch(req)
@@ -132,10 +142,6 @@ func (sc *serverConn) serve() {
 	sc.drain()
 	sc.close()
 }
-
-// errDeadlinePassed answers a request whose caller had given up before the
-// server read it: it is not executed.
-var errDeadlinePassed = errors.New("rpc server: deadline exceeded before handling")
 
 func (sc *serverConn) drain() {
 	done := make(chan struct{})
@@ -155,6 +161,7 @@ func (sc *serverConn) readRequest() (*request, error) {
 		return nil, err
 	}
 	req.start = time.Now()
+	sc.lastRead.Store(req.start.UnixNano())
 	var err error
 	req.svc, req.mtype, err = sc.srv.findService(req.h.ServiceMethod)
 	if err != nil {
@@ -212,7 +219,7 @@ func (sc *serverConn) handle(req *request) {
 }
 
 func handleTimeoutError(d time.Duration) error {
-	return fmt.Errorf("rpc server: request handle timeout: expect within %s", d)
+	return fmt.Errorf("%s: expect within %s", handleTimeoutPrefix, d)
 }
 
 // callContext is the context a context-aware method gets: it ends with the
@@ -254,6 +261,7 @@ func (sc *serverConn) reply(req *request, err error) {
 		req.mtype.stats.record(time.Since(req.start), err != nil)
 	}
 	batch := sc.inflight.Add(-1) > 0
+	sc.srv.inflight.Add(-1)
 	if werr := sc.w.write(h, body, batch); werr != nil {
 		sc.srv.opts.Logger.Info("geerpc: closing connection", "reason", werr)
 		sc.close()

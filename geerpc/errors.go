@@ -3,6 +3,7 @@ package geerpc
 import (
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // Errors returned by clients and servers. Check them with errors.Is.
@@ -10,8 +11,9 @@ var (
 	// ErrShutdown means the connection is closed or broke; every pending call
 	// fails with an error wrapping it.
 	ErrShutdown = errors.New("geerpc: connection is shut down")
-	// ErrNotSent is wrapped, beside the cause, when a call failed before its
-	// request was written: the server surely did not execute it.
+	// ErrNotSent is wrapped, beside the cause, when the server surely did not
+	// execute a call: its request was never written, or the server refused it
+	// unexecuted (ErrOverloaded, ErrDeadlinePassed). Such a call is safe to retry.
 	ErrNotSent = errors.New("geerpc: request not sent")
 	// ErrBadAddr means an address is not of the form protocol@addr.
 	ErrBadAddr = errors.New("geerpc: bad address")
@@ -27,7 +29,23 @@ var (
 	ErrTimeout = errors.New("geerpc: timeout")
 	// ErrRegister is wrapped by errors of Register and RegisterName.
 	ErrRegister = errors.New("geerpc: register")
+	// ErrOverloaded is the server's answer to a call beyond its limits of
+	// calls in flight; the call did not run and may be retried.
+	ErrOverloaded = errors.New("geerpc: server overloaded, retry later")
+	// ErrDeadlinePassed is the server's answer to a call whose deadline had
+	// passed when it was read; the call did not run.
+	ErrDeadlinePassed = errors.New("rpc server: deadline exceeded before handling")
+	// ErrTooManyConns is logged when a server refuses a connection beyond
+	// ServerOptions.MaxConns.
+	ErrTooManyConns = errors.New("geerpc: too many connections")
+	// ErrTooManyPending is wrapped, beside ErrNotSent, when a client already
+	// has Option.MaxPending calls waiting for replies.
+	ErrTooManyPending = errors.New("geerpc: too many pending calls")
 )
+
+// handleTimeoutPrefix starts the server's answer to a call that overran
+// its handle timeout.
+const handleTimeoutPrefix = "rpc server: request handle timeout"
 
 // ServerError is an error answered by the remote side: a handler's error or
 // the server's own refusal (unknown method, handle timeout). Its text is
@@ -36,6 +54,24 @@ type ServerError string
 
 // Error returns the text the server sent.
 func (e ServerError) Error() string { return string(e) }
+
+// Is maps the server's own refusals back to their sentinels, so that
+// errors.Is(err, ErrOverloaded), ErrDeadlinePassed, ErrNotSent (for both of
+// those: the call did not run) and ErrTimeout (a handle timeout) work
+// across the wire.
+func (e ServerError) Is(target error) bool {
+	s := string(e)
+	notRun := s == ErrOverloaded.Error() || s == ErrDeadlinePassed.Error()
+	switch target {
+	case ErrOverloaded, ErrDeadlinePassed:
+		return s == target.Error()
+	case ErrNotSent:
+		return notRun
+	case ErrTimeout:
+		return strings.HasPrefix(s, handleTimeoutPrefix)
+	}
+	return false
+}
 
 // timeoutError is a timeout that satisfies both errors.Is(err, ErrTimeout)
 // and net.Error's Timeout.

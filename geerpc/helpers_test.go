@@ -20,8 +20,14 @@ type Args struct{ Num1, Num2 int }
 
 // Foo is the test service.
 type Foo struct {
-	sleeps   atomic.Int64 // Sleep calls that started
-	finished chan struct{}
+	sleeps atomic.Int64  // Sleep calls that started
+	gate   chan struct{} // Wait returns once it is closed
+}
+
+// Wait blocks until the test closes the gate.
+func (f *Foo) Wait(args Args, reply *int) error {
+	<-f.gate
+	return nil
 }
 
 func (f *Foo) Sum(args Args, reply *int) error {
@@ -140,7 +146,7 @@ func shutdown(t testing.TB, srv *geerpc.Server) {
 func newFooServer(t testing.TB, opts geerpc.ServerOptions) (*geerpc.Server, *Foo) {
 	t.Helper()
 	srv := geerpc.NewServerWithOptions(opts)
-	foo := &Foo{}
+	foo := &Foo{gate: make(chan struct{})}
 	if err := srv.Register(foo); err != nil {
 		t.Fatal(err)
 	}

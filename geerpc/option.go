@@ -32,6 +32,9 @@ type Option struct {
 	TLSConfig *tls.Config `json:"-"`
 	// MaxMessageSize bounds a message the client reads; 0 means 4 MiB.
 	MaxMessageSize int64 `json:"-"`
+	// MaxPending bounds the calls a client has waiting for replies; more
+	// fail at once with ErrTooManyPending. Zero means 65,536; negative, none.
+	MaxPending int `json:"-"`
 }
 
 // DefaultOption is the Option used when none is given.

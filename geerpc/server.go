@@ -5,29 +5,18 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"net"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
-
-// ServerOptions tune a Server. The zero value works.
-type ServerOptions struct {
-	// Logger receives the reasons connections are closed. Nil means no logs.
-	Logger *slog.Logger
-	// HandshakeTimeout bounds the wait for a connection's preamble.
-	// Zero means 10 seconds; negative means no limit.
-	HandshakeTimeout time.Duration
-	// MaxMessageSize bounds one header or body read from a connection.
-	// Zero means 4 MiB; negative means no limit.
-	MaxMessageSize int64
-}
 
 // Server serves the methods of registered receivers over GeeRPC, net/rpc
 // and net/rpc/jsonrpc connections.
 type Server struct {
 	opts       ServerOptions
+	inflight   atomic.Int64  // requests read and not yet answered, all connections
 	serviceMap sync.Map      // string -> *service
 	done       chan struct{} // closed when Shutdown starts
 	drained    chan struct{} // closed when Shutdown saw the last connection end
@@ -44,14 +33,8 @@ func NewServer() *Server { return NewServerWithOptions(ServerOptions{}) }
 
 // NewServerWithOptions is like NewServer but takes options.
 func NewServerWithOptions(opts ServerOptions) *Server {
-	if opts.HandshakeTimeout == 0 {
-		opts.HandshakeTimeout = 10 * time.Second
-	}
-	if opts.Logger == nil {
-		opts.Logger = slog.New(slog.DiscardHandler)
-	}
 	return &Server{
-		opts:      opts,
+		opts:      opts.withDefaults(),
 		done:      make(chan struct{}),
 		drained:   make(chan struct{}),
 		listeners: make(map[net.Listener]struct{}),
@@ -186,6 +169,10 @@ func (s *Server) trackConn(c *serverConn, add bool) bool {
 		return true
 	}
 	if s.shutdown {
+		return false
+	}
+	if len(s.conns) >= s.opts.MaxConns {
+		s.opts.Logger.Warn("geerpc: refusing connection", "reason", ErrTooManyConns, "limit", s.opts.MaxConns)
 		return false
 	}
 	s.conns[c] = struct{}{}

@@ -286,7 +286,15 @@ func TestClientCallsStockNetRPCServer(t *testing.T) {
 		t.Fatal(err)
 	}
 	lis := listenTCP(t)
-	go rs.Accept(lis)
+	go func() { // rs.Accept would log when lis closes
+		for {
+			conn, err := lis.Accept()
+			if err != nil {
+				return
+			}
+			go rs.ServeConn(conn)
+		}
+	}()
 	defer lis.Close()
 	c := dial(t, "tcp@"+lis.Addr().String(), &geerpc.Option{NetRPC: true})
 	callSum(t, c, 20, 22)
