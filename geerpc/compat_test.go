@@ -17,26 +17,26 @@ import (
 // API (day 7): it must compile with only the import path changed.
 
 var (
-	_ func() *geerpc.Server                                               = geerpc.NewServer
-	_ func(any) error                                                     = geerpc.Register
-	_ func(net.Listener)                                                  = geerpc.Accept
-	_ func()                                                              = geerpc.HandleHTTP
-	_ *geerpc.Server                                                      = geerpc.DefaultServer
-	_ *geerpc.Option                                                      = geerpc.DefaultOption
-	_ func(string, string, ...*geerpc.Option) (*geerpc.Client, error)     = geerpc.Dial
-	_ func(string, string, ...*geerpc.Option) (*geerpc.Client, error)     = geerpc.DialHTTP
-	_ func(string, ...*geerpc.Option) (*geerpc.Client, error)             = geerpc.XDial
-	_ func(net.Conn, *geerpc.Option) (*geerpc.Client, error)              = geerpc.NewClient
-	_ func(net.Conn, *geerpc.Option) (*geerpc.Client, error)              = geerpc.NewHTTPClient
-	_ func(io.ReadWriteCloser) codec.Codec                                = codec.NewGobCodec
-	_ map[codec.Type]codec.NewCodecFunc                                   = codec.NewCodecFuncMap
-	_ interface{ ServeConn(io.ReadWriteCloser) }                          = (*geerpc.Server)(nil)
-	_ interface{ Accept(net.Listener) }                                   = (*geerpc.Server)(nil)
-	_ interface{ HandleHTTP() }                                           = (*geerpc.Server)(nil)
-	_ interface{ Register(any) error }                                    = (*geerpc.Server)(nil)
-	_ http.Handler                                                        = (*geerpc.Server)(nil)
-	_ interface{ IsAvailable() bool }                                     = (*geerpc.Client)(nil)
-	_ interface{ Close() error }                                          = (*geerpc.Client)(nil)
+	_ func() *geerpc.Server                                           = geerpc.NewServer
+	_ func(any) error                                                 = geerpc.Register
+	_ func(net.Listener)                                              = geerpc.Accept
+	_ func()                                                          = geerpc.HandleHTTP
+	_ *geerpc.Server                                                  = geerpc.DefaultServer
+	_ *geerpc.Option                                                  = geerpc.DefaultOption
+	_ func(string, string, ...*geerpc.Option) (*geerpc.Client, error) = geerpc.Dial
+	_ func(string, string, ...*geerpc.Option) (*geerpc.Client, error) = geerpc.DialHTTP
+	_ func(string, ...*geerpc.Option) (*geerpc.Client, error)         = geerpc.XDial
+	_ func(net.Conn, *geerpc.Option) (*geerpc.Client, error)          = geerpc.NewClient
+	_ func(net.Conn, *geerpc.Option) (*geerpc.Client, error)          = geerpc.NewHTTPClient
+	_ func(io.ReadWriteCloser) codec.Codec                            = codec.NewGobCodec
+	_ map[codec.Type]codec.NewCodecFunc                               = codec.NewCodecFuncMap
+	_ interface{ ServeConn(io.ReadWriteCloser) }                      = (*geerpc.Server)(nil)
+	_ interface{ Accept(net.Listener) }                               = (*geerpc.Server)(nil)
+	_ interface{ HandleHTTP() }                                       = (*geerpc.Server)(nil)
+	_ interface{ Register(any) error }                                = (*geerpc.Server)(nil)
+	_ http.Handler                                                    = (*geerpc.Server)(nil)
+	_ interface{ IsAvailable() bool }                                 = (*geerpc.Client)(nil)
+	_ interface{ Close() error }                                      = (*geerpc.Client)(nil)
 	_ interface {
 		Go(string, any, any, chan *geerpc.Call) *geerpc.Call
 	} = (*geerpc.Client)(nil)
