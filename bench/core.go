@@ -15,7 +15,7 @@ import (
 // CoreOptions size the core comparison. The zero value works.
 type CoreOptions struct {
 	Rounds  int   // interleaved rounds per cell; zero means 5
-	Calls   int   // calls per run; zero means 50,000
+	Calls   int   // calls per run, at least 30 per caller; zero means 50,000
 	Callers []int // concurrent callers per cell; nil means 1, 100 and 10,000
 	// Progress, when set, receives one line per finished run.
 	Progress io.Writer
@@ -58,7 +58,7 @@ func Core(ctx context.Context, o CoreOptions) ([]CoreCell, error) {
 		runs := make([][]coreRun, len(peers))
 		for round := range o.Rounds {
 			for i, p := range peers {
-				r, err := coreOnce(ctx, p, callers, o.Calls)
+				r, err := coreOnce(ctx, p, callers, max(o.Calls, 30*callers))
 				if err != nil {
 					return cells, fmt.Errorf("bench: %s with %d callers: %w", p.Name, callers, err)
 				}
