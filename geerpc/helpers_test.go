@@ -13,6 +13,7 @@ import (
 
 	"github.com/geerpclab/geerpc/geerpc"
 	"github.com/geerpclab/geerpc/geerpc/codec"
+	"github.com/geerpclab/geerpc/internal/testserver"
 )
 
 // Args are the arguments of Foo's methods.
@@ -109,29 +110,11 @@ var transports = []transport{
 
 var codecs = []codec.Type{codec.GobType, codec.JsonType}
 
-func listenTCP(t testing.TB) net.Listener {
-	t.Helper()
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return lis
-}
+func listenTCP(t testing.TB) net.Listener { return testserver.Listen(t) }
 
 // serve runs srv on lis until the test ends.
 func serve(t testing.TB, srv *geerpc.Server, lis net.Listener) string {
-	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- srv.Serve(ctx, lis) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil && !errors.Is(err, geerpc.ErrServerClosed) {
-			t.Errorf("Serve returned %v after its context ended, want nil", err)
-		}
-		shutdown(t, srv)
-	})
-	return lis.Addr().String()
+	return testserver.Serve(t, srv, lis)
 }
 
 func shutdown(t testing.TB, srv *geerpc.Server) {

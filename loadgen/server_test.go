@@ -3,13 +3,13 @@ package loadgen
 import (
 	"context"
 	"fmt"
-	"net"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/geerpclab/geerpc/demo"
 	"github.com/geerpclab/geerpc/geerpc"
+	"github.com/geerpclab/geerpc/internal/testserver"
 )
 
 // The same accuracy properties as accuracy_test.go, against real geerpc
@@ -21,37 +21,13 @@ var _ Invoker = (*geerpc.Client)(nil)
 // client to it. Both are closed when the test ends.
 func startInstance(t *testing.T, name string) *geerpc.Client {
 	t.Helper()
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	serve(t, lis, name)
-	c, err := geerpc.Dial("tcp", lis.Addr().String())
+	addr, _ := testserver.StartDemo(t, name)
+	c, err := geerpc.XDial(addr)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = c.Close() })
 	return c
-}
-
-// serve serves the demo services, naming themselves name, on lis until the
-// test ends.
-func serve(t *testing.T, lis net.Listener, name string) {
-	t.Helper()
-	srv := geerpc.NewServer()
-	if _, err := demo.RegisterAll(srv, demo.Config{Instance: name}); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ctx, lis) }()
-	t.Cleanup(func() {
-		cancel()
-		<-served
-		sctx, scancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer scancel()
-		_ = srv.Shutdown(sctx)
-	})
 }
 
 // roundRobin spreads calls over clients, as a balancer would.

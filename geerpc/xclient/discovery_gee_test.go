@@ -3,7 +3,6 @@ package xclient
 import (
 	"context"
 	"errors"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"reflect"
@@ -14,6 +13,7 @@ import (
 	"time"
 
 	"github.com/geerpclab/geerpc/geerpc"
+	"github.com/geerpclab/geerpc/internal/testserver"
 	"github.com/geerpclab/geerpc/geerpc/registry"
 )
 
@@ -381,19 +381,13 @@ func (e *GeeEcho) Where(_ int, reply *string) error {
 // startGeeEcho serves GeeEcho on a loopback port until the test ends.
 func startGeeEcho(t *testing.T) string {
 	t.Helper()
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
+	lis := testserver.Listen(t)
 	addr := "tcp@" + lis.Addr().String()
 	srv := geerpc.NewServer()
 	if err := srv.Register(&GeeEcho{addr: addr}); err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { defer close(done); _ = srv.Serve(ctx, lis) }()
-	t.Cleanup(func() { cancel(); <-done })
+	testserver.Serve(t, srv, lis)
 	return addr
 }
 

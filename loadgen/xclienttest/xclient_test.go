@@ -2,12 +2,9 @@ package xclienttest
 
 import (
 	"context"
-	"net"
 	"testing"
-	"time"
 
-	"github.com/geerpclab/geerpc/demo"
-	"github.com/geerpclab/geerpc/geerpc"
+	"github.com/geerpclab/geerpc/internal/testserver"
 	"github.com/geerpclab/geerpc/geerpc/xclient"
 	"github.com/geerpclab/geerpc/loadgen"
 	"go.uber.org/goleak"
@@ -19,29 +16,9 @@ func TestMain(m *testing.M) {
 	goleak.VerifyTestMain(m)
 }
 
-// serve serves the demo services on a loopback port, naming themselves by
-// address, until the test ends, and returns the address.
 func serve(t *testing.T) string {
 	t.Helper()
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := "tcp@" + lis.Addr().String()
-	srv := geerpc.NewServer()
-	if _, err := demo.RegisterAll(srv, demo.Config{Instance: addr}); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ctx, lis) }()
-	t.Cleanup(func() {
-		cancel()
-		<-served
-		sctx, scancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer scancel()
-		_ = srv.Shutdown(sctx)
-	})
+	addr, _ := testserver.StartDemo(t, "")
 	return addr
 }
 

@@ -3,11 +3,10 @@ package etcdregistry
 import (
 	"context"
 	"errors"
-	"net"
 	"testing"
 	"time"
 
-	"github.com/geerpclab/geerpc/geerpc"
+	"github.com/geerpclab/geerpc/internal/testserver"
 	"github.com/geerpclab/geerpc/geerpc/xclient"
 )
 
@@ -24,25 +23,7 @@ func (g *Greeter) Name(_ int, reply *string) error {
 // returns its protocol@addr; the test's cleanup shuts it down.
 func serveGreeter(t *testing.T, name string) string {
 	t.Helper()
-	srv := geerpc.NewServer()
-	if err := srv.Register(&Greeter{name: name}); err != nil {
-		t.Fatal(err)
-	}
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ctx, lis) }()
-	t.Cleanup(func() {
-		cancel()
-		<-served
-		sctx, scancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer scancel()
-		srv.Shutdown(sctx)
-	})
-	return "tcp@" + lis.Addr().String()
+	return testserver.Start(t, &Greeter{name: name})
 }
 
 // callNames calls Greeter.Name n times through xc and counts the answers.
