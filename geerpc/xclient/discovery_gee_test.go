@@ -13,8 +13,8 @@ import (
 	"time"
 
 	"github.com/geerpclab/geerpc/geerpc"
-	"github.com/geerpclab/geerpc/internal/testserver"
 	"github.com/geerpclab/geerpc/geerpc/registry"
+	"github.com/geerpclab/geerpc/internal/testserver"
 )
 
 // geeClock is an injected clock that moves only when told.

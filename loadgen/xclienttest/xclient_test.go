@@ -4,8 +4,8 @@ import (
 	"context"
 	"testing"
 
-	"github.com/geerpclab/geerpc/internal/testserver"
 	"github.com/geerpclab/geerpc/geerpc/xclient"
+	"github.com/geerpclab/geerpc/internal/testserver"
 	"github.com/geerpclab/geerpc/loadgen"
 	"go.uber.org/goleak"
 )

@@ -6,8 +6,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/geerpclab/geerpc/internal/testserver"
 	"github.com/geerpclab/geerpc/geerpc/xclient"
+	"github.com/geerpclab/geerpc/internal/testserver"
 )
 
 // Greeter answers with the name of the server it runs in.
