@@ -4,10 +4,11 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"math/rand/v2"
 	"net/http"
 	"strconv"
 	"time"
+
+	"github.com/geerpclab/geerpc/internal/backoff"
 )
 
 // DefaultRequestTimeout bounds each registry request of a heartbeat when
@@ -157,21 +158,9 @@ func (h *heartbeater) step(ctx context.Context) time.Duration {
 		return h.opts.Period // stopping; loop returns
 	}
 	h.failures++
-	d := backoff(h.opts.Backoff, h.opts.Period, h.failures)
+	d := backoff.Delay(h.opts.Backoff, h.opts.Period, h.failures-1, nil)
 	h.opts.Logger.Warn("geerpc heartbeat: failed", "addr", h.addr, "err", err, "retry_in", d)
 	return d
-}
-
-// backoff returns the wait after the given number of consecutive failures:
-// base doubled per failure, at most limit, drawn in [d/2, d].
-func backoff(base, limit time.Duration, failures int) time.Duration {
-	d := base
-	for i := 1; i < failures && d < limit; i++ {
-		d *= 2
-	}
-	d = min(d, limit)
-	half := d / 2
-	return half + rand.N(d-half+1)
 }
 
 // send makes one POST or DELETE for h.addr, bounded by the request timeout.

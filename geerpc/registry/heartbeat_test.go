@@ -281,26 +281,3 @@ func TestCompatHeartbeat(t *testing.T) {
 	})
 	cancel()
 }
-
-func TestBackoff(t *testing.T) {
-	tests := []struct {
-		name           string
-		base, limit    time.Duration
-		failures       int
-		wantLo, wantHi time.Duration
-	}{
-		{name: "first failure", base: time.Second, limit: time.Hour, failures: 1, wantLo: 500 * time.Millisecond, wantHi: time.Second},
-		{name: "third failure", base: time.Second, limit: time.Hour, failures: 3, wantLo: 2 * time.Second, wantHi: 4 * time.Second},
-		{name: "capped by period", base: time.Second, limit: 10 * time.Second, failures: 30, wantLo: 5 * time.Second, wantHi: 10 * time.Second},
-		{name: "huge count does not overflow", base: time.Second, limit: 4 * time.Minute, failures: 1 << 30, wantLo: 2 * time.Minute, wantHi: 4 * time.Minute},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			for range 200 {
-				if d := backoff(tt.base, tt.limit, tt.failures); d < tt.wantLo || d > tt.wantHi {
-					t.Fatalf("backoff = %v, want within [%v, %v]", d, tt.wantLo, tt.wantHi)
-				}
-			}
-		})
-	}
-}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"sync/atomic"
 	"time"
+
+	"github.com/geerpclab/geerpc/internal/backoff"
 )
 
 // milli is the fixed-point unit of retry tokens: one retry costs 1000.
@@ -60,20 +62,10 @@ func (b *retryBudget) withdraw() bool {
 	}
 }
 
-// backoff returns the wait before retry number n (0 for the first retry):
-// base doubled n times, capped at limit, with "equal jitter": a random
-// point in the upper half, so retries spread out but never bunch at zero.
-func backoff(base, limit time.Duration, n int, r *rng) time.Duration {
-	d := base
-	for i := 0; i < n && d < limit; i++ {
-		d *= 2
-	}
-	d = min(d, limit)
-	half := d / 2
-	if half <= 0 {
-		return d
-	}
-	return half + time.Duration(r.intN(int(half)+1))
+// backoffDelay returns the wait before retry number n (0 for the first
+// retry), drawn from r so that a seeded client replays.
+func backoffDelay(base, limit time.Duration, n int, r *rng) time.Duration {
+	return backoff.Delay(base, limit, n, func(k int64) int64 { return int64(r.intN(int(k))) })
 }
 
 // sleep waits d or until ctx ends. It returns false at once, without
@@ -83,12 +75,5 @@ func sleep(ctx context.Context, d time.Duration) bool {
 	if dl, ok := ctx.Deadline(); ok && time.Until(dl) <= d {
 		return false
 	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
-	}
+	return backoff.Sleep(ctx, d)
 }

@@ -50,7 +50,7 @@ func TestBackoff(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			seen := make(map[time.Duration]bool)
 			for range 200 {
-				d := backoff(tc.base, tc.limit, tc.n, r)
+				d := backoffDelay(tc.base, tc.limit, tc.n, r)
 				if d < tc.lowest || d > tc.upper {
 					t.Fatalf("backoff %v outside [%v, %v]", d, tc.lowest, tc.upper)
 				}

@@ -89,7 +89,7 @@ func (x *XClient) retryOrStop(s *callState, err error, n int) error {
 		return err
 	case !x.budget.withdraw():
 		return fmt.Errorf("%w: %w", ErrRetryBudget, err)
-	case !sleep(s.ctx, backoff(x.opt.BackoffBase, x.opt.BackoffMax, n, x.rng)):
+	case !sleep(s.ctx, backoffDelay(x.opt.BackoffBase, x.opt.BackoffMax, n, x.rng)):
 		return err
 	}
 	return nil

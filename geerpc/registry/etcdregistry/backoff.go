@@ -2,42 +2,37 @@ package etcdregistry
 
 import (
 	"context"
-	"math/rand/v2"
 	"time"
+
+	"github.com/geerpclab/geerpc/internal/backoff"
 )
 
-// backoff yields jittered exponential delays between min and max.
-type backoff struct {
+// retrier counts consecutive failures and waits jittered exponential
+// delays between min and max after each.
+type retrier struct {
 	min, max time.Duration
-	next     time.Duration
+	failures int
 }
 
-// newBackoff returns a backoff from lo to hi; zero means the defaults.
-func newBackoff(lo, hi time.Duration) *backoff {
+// newBackoff returns a retrier from lo to hi; zero means the defaults.
+func newBackoff(lo, hi time.Duration) *retrier {
 	lo = orDuration(lo, DefaultMinBackoff)
 	hi = max(orDuration(hi, DefaultMaxBackoff), lo)
-	return &backoff{min: lo, max: hi, next: lo}
+	return &retrier{min: lo, max: hi}
 }
 
-// delay returns the next delay, drawn uniformly from [d/2, d] where d
-// doubles on each call up to max.
-func (b *backoff) delay() time.Duration {
-	d := b.next
-	b.next = min(2*b.next, b.max)
-	return d/2 + rand.N(d/2+1)
+// delay returns the next delay: uniform in [d/2, d] where d doubles on each
+// call up to max.
+func (b *retrier) delay() time.Duration {
+	d := backoff.Delay(b.min, b.max, b.failures, nil)
+	b.failures++
+	return d
 }
 
 // reset starts the delays again from min.
-func (b *backoff) reset() { b.next = b.min }
+func (b *retrier) reset() { b.failures = 0 }
 
 // wait sleeps for the next delay; it returns false as soon as ctx ends.
-func (b *backoff) wait(ctx context.Context) bool {
-	t := time.NewTimer(b.delay())
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
-	}
+func (b *retrier) wait(ctx context.Context) bool {
+	return backoff.Sleep(ctx, b.delay())
 }

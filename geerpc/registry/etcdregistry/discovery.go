@@ -26,7 +26,7 @@ type Discovery struct {
 	cli       *clientv3.Client
 	dir       string // the prefix with a trailing slash
 	opTimeout time.Duration
-	bo        *backoff // used by the run goroutine only
+	bo        *retrier // used by the run goroutine only
 	log       *slog.Logger
 	rr        *xclient.MultiServersDiscovery // Get's choice over the current list
 	cancel    context.CancelFunc

@@ -23,7 +23,7 @@ type Registration struct {
 	key, value string
 	ttl        int64 // lease TTL in seconds
 	opTimeout  time.Duration
-	bo         *backoff // used by the run goroutine only
+	bo         *retrier // used by the run goroutine only
 	log        *slog.Logger
 	cancel     context.CancelFunc
 	done       chan struct{}
