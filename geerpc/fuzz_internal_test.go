@@ -93,3 +93,27 @@ func FuzzParseAddr(f *testing.F) {
 }
 
 var _ net.Conn = (*readerConn)(nil)
+
+// FuzzConnectResponse answers a client's CONNECT with arbitrary bytes: it
+// must fail cleanly or get a working connection, never panic or hang.
+func FuzzConnectResponse(f *testing.F) {
+	fuzzseed.Add(f, []byte("HTTP/1.0 "+connected+"\n\n"))
+	fuzzseed.Add(f, []byte("HTTP/1.0 405 Method Not Allowed\r\nContent-Length: 17\r\n\r\n405 must CONNECT\n"))
+	f.Fuzz(func(t *testing.T, answer []byte) {
+		client, server := net.Pipe()
+		go func() {
+			defer server.Close()
+			_, _ = io.CopyN(io.Discard, server, int64(len("CONNECT "+DefaultRPCPath+" HTTP/1.0\n\n")))
+			_, _ = server.Write(answer)
+		}()
+		_ = client.SetDeadline(time.Now().Add(5 * time.Second))
+		c, err := NewHTTPClient(client, nil)
+		if err == nil {
+			_ = c.Close()
+			if !bytes.HasPrefix(answer, []byte("HTTP/1.")) {
+				t.Fatalf("accepted %q as a CONNECT answer", answer)
+			}
+		}
+		_ = client.Close()
+	})
+}
