@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/netip"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -70,7 +71,11 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 	defer outs.close()
-	xc := xclient.NewXClientWithOptions(src.d, xclient.Options{Mode: cfg.selectMode, FailMode: cfg.failMode, Idempotent: true})
+	d := src.d
+	if !cfg.allowRemote {
+		d = loopbackOnly{d}
+	}
+	xc := xclient.NewXClientWithOptions(d, xclient.Options{Mode: cfg.selectMode, FailMode: cfg.failMode, Idempotent: true})
 	defer xc.Close()
 	fmt.Fprintf(stderr, "load: %s on %d server(s) from %s (%s, %s)\n",
 		cfg.method, len(src.addrs), src.what, cfg.selectMode, cfg.failMode)
@@ -356,6 +361,56 @@ func checkLoopbackAll(addrs []string, allowRemote bool) error {
 		}
 	}
 	return nil
+}
+
+// loopbackOnly is a Discovery that hides the servers of its Discovery that
+// are not on loopback, so that servers registered during a run cannot make
+// it load another machine.
+type loopbackOnly struct{ xclient.Discovery }
+
+var _ xclient.WeightedDiscovery = loopbackOnly{}
+
+// Get returns the server of the inner Get if it is on loopback.
+func (l loopbackOnly) Get(mode xclient.SelectMode) (string, error) {
+	addr, err := l.Discovery.Get(mode)
+	if err == nil && !isLoopback(addr) {
+		return "", fmt.Errorf("%w: %s is not on loopback", xclient.ErrNoInstances, addr)
+	}
+	return addr, err
+}
+
+// GetAll returns the inner servers that are on loopback.
+func (l loopbackOnly) GetAll() ([]string, error) {
+	ins, err := l.GetAllWeighted()
+	addrs := make([]string, len(ins))
+	for i, in := range ins {
+		addrs[i] = in.Addr
+	}
+	return addrs, err
+}
+
+// GetAllWeighted returns the inner servers that are on loopback, with their
+// weights (1 when the inner Discovery has none).
+func (l loopbackOnly) GetAllWeighted() ([]xclient.Instance, error) {
+	var ins []xclient.Instance
+	var err error
+	if wd, ok := l.Discovery.(xclient.WeightedDiscovery); ok {
+		ins, err = wd.GetAllWeighted()
+	} else {
+		var addrs []string
+		addrs, err = l.Discovery.GetAll()
+		for _, a := range addrs {
+			ins = append(ins, xclient.Instance{Addr: a, Weight: 1})
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	ins = slices.DeleteFunc(ins, func(in xclient.Instance) bool { return !isLoopback(in.Addr) })
+	if len(ins) == 0 {
+		return nil, fmt.Errorf("%w on loopback", xclient.ErrNoInstances)
+	}
+	return ins, nil
 }
 
 // checkServerAddr checks a protocol@addr that load can dial: tcp, unix or

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -11,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/geerpclab/geerpc/geerpc/xclient"
 	"go.etcd.io/etcd/server/v3/embed"
 	"go.uber.org/zap"
 )
@@ -204,5 +206,22 @@ func TestLoadThroughEtcd(t *testing.T) {
 	checkShares(t, m, []string{"second"}, 1)
 	if !strings.Contains(s1.out.String(), "registered in etcd "+ep) {
 		t.Errorf("serve did not print its etcd registration: %q", s1.out)
+	}
+}
+
+// TestLoopbackOnlyHidesRemoteServers: servers off loopback never reach the
+// balancer, whichever way the XClient asks.
+func TestLoopbackOnlyHidesRemoteServers(t *testing.T) {
+	d := loopbackOnly{xclient.NewMultiServerDiscovery([]string{"tcp@192.0.2.1:7001", "tcp@127.0.0.1:7002", "unix@/tmp/s.sock", "tcp@localhost:7003"})}
+	got, err := d.GetAll()
+	if want := []string{"tcp@127.0.0.1:7002", "unix@/tmp/s.sock", "tcp@localhost:7003"}; err != nil || !slices.Equal(got, want) {
+		t.Fatalf("GetAll = %v, %v; want %v", got, err, want)
+	}
+	remote := loopbackOnly{xclient.NewMultiServerDiscovery([]string{"tcp@192.0.2.1:7001"})}
+	if _, err := remote.GetAllWeighted(); !errors.Is(err, xclient.ErrNoInstances) {
+		t.Fatalf("GetAllWeighted of remote servers: %v, want ErrNoInstances", err)
+	}
+	if _, err := remote.Get(xclient.RandomSelect); !errors.Is(err, xclient.ErrNoInstances) {
+		t.Fatalf("Get of a remote server: %v, want ErrNoInstances", err)
 	}
 }
