@@ -43,7 +43,7 @@ type serveConfig struct {
 type instance struct {
 	cfg    serveConfig
 	srv    *geerpc.Server
-	addr   string       // the address registered and named in replies' default
+	addr   string       // the address registered, and the instance name unless -name
 	rpc    *http.Server // http@ only: serves CONNECT and the debug page on the RPC listener
 	debug  *http.Server // the separate debug page, nil when -debug is empty
 	rpcErr chan error   // the RPC listener's serving result
