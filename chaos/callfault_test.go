@@ -1,0 +1,185 @@
+package chaos
+
+import (
+	"context"
+	"errors"
+	"math"
+	"testing"
+	"time"
+
+	"github.com/geerpclab/geerpc/demo"
+	"github.com/geerpclab/geerpc/geerpc"
+	"github.com/geerpclab/geerpc/internal/testserver"
+)
+
+// faulty serves the chaos-wrapped demo services with inj and returns a
+// client of them.
+func faulty(t *testing.T, inj *CallInjector) *geerpc.Client {
+	t.Helper()
+	stop := make(chan struct{})
+	t.Cleanup(func() { close(stop) })
+	svc := NewServices(demo.New(demo.Config{Instance: "x"}), inj, 0, stop)
+	c, err := geerpc.XDial(testserver.Start(t, svc.Arith, svc.Echo, svc.Work))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.Close() })
+	return c
+}
+
+// timedEcho makes one Echo call with nonce n and the timeout, and returns
+// how long it took and when its deadline was.
+func timedEcho(t *testing.T, c *geerpc.Client, n uint64, timeout time.Duration) (time.Duration, time.Time, error) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), timeout)
+	defer cancel()
+	deadline, _ := ctx.Deadline()
+	var reply demo.EchoReply
+	start := time.Now()
+	err := c.Call(ctx, "Echo.Echo", demo.EchoArgs{Nonce: n}, &reply)
+	if err == nil && reply.Nonce != n {
+		t.Fatalf("reply nonce %d, want %d", reply.Nonce, n)
+	}
+	return time.Since(start), deadline, err
+}
+
+func TestDelayAddsWhatItSays(t *testing.T) {
+	inj := NewCallInjector(testSeed(t))
+	c := faulty(t, inj)
+	_ = inj.Set(0, CallFault{Type: FaultDelay, Fraction: 1, Delay: 50 * time.Millisecond})
+	d, _, err := timedEcho(t, c, 1, time.Second)
+	if err != nil || d < 50*time.Millisecond || d > 50*time.Millisecond+100*time.Millisecond {
+		t.Fatalf("delayed call took %v (%v), want 50ms more", d, err)
+	}
+	inj.Remove(0)
+	if d, _, err := timedEcho(t, c, 2, time.Second); err != nil || d > 40*time.Millisecond {
+		t.Fatalf("call after the delay ended took %v (%v)", d, err)
+	}
+}
+
+func TestAbortAnswersAServerErrorWithoutRunning(t *testing.T) {
+	inj := NewCallInjector(testSeed(t))
+	c := faulty(t, inj)
+	_ = inj.Set(0, CallFault{Type: FaultAbort, Fraction: 1})
+	_, _, err := timedEcho(t, c, 1, time.Second)
+	var se geerpc.ServerError
+	if !errors.As(err, &se) || string(se) != ErrInjectedAbort.Error() {
+		t.Fatalf("aborted call: %v, want the server error %q", err, ErrInjectedAbort)
+	}
+	if st := inj.Stats(); st.Executed != 0 || st.Aborted != 1 {
+		t.Fatalf("stats %+v, want 1 aborted, none executed", st)
+	}
+}
+
+// TestDropsTurnIntoTimeoutsAtTheDeadline: a dropped reply (the method ran)
+// and a dropped request (it did not) both end the call with a timeout at its
+// deadline, not later; the connection stays usable.
+func TestDropsTurnIntoTimeoutsAtTheDeadline(t *testing.T) {
+	for _, kind := range []FaultType{FaultDropReply, FaultDropRequest} {
+		t.Run(string(kind), func(t *testing.T) {
+			inj := NewCallInjector(testSeed(t))
+			c := faulty(t, inj)
+			_ = inj.Set(3, CallFault{Type: kind, Fraction: 1})
+			_, deadline, err := timedEcho(t, c, 42, 150*time.Millisecond)
+			late := time.Since(deadline)
+			if !errors.Is(err, context.DeadlineExceeded) || late > 50*time.Millisecond || late < -5*time.Millisecond {
+				t.Fatalf("dropped call: %v, %v after its deadline; want a timeout at it", err, late)
+			}
+			st := inj.Stats()
+			wantExec := map[FaultType]int64{FaultDropReply: 1, FaultDropRequest: 0}[kind]
+			if st.Executed != wantExec || inj.Dropped()[42] != kind {
+				t.Fatalf("stats %+v, dropped %v; want %d executed and nonce 42 dropped by %s", st, inj.Dropped(), wantExec, kind)
+			}
+			inj.Remove(3)
+			time.Sleep(DropMargin + 50*time.Millisecond) // the late reply arrives and is discarded
+			if _, _, err := timedEcho(t, c, 43, time.Second); err != nil {
+				t.Fatalf("call after the drop: %v", err)
+			}
+		})
+	}
+}
+
+func TestHeldCallsEndWhenTheInstanceStops(t *testing.T) {
+	inj := NewCallInjector(1)
+	_ = inj.Set(0, CallFault{Type: FaultDropRequest, Fraction: 1})
+	stop := make(chan struct{})
+	done := make(chan error, 1)
+	go func() { done <- inj.Do(context.Background(), 1, true, stop, func() error { return nil }) }()
+	close(stop)
+	select {
+	case err := <-done:
+		if !errors.Is(err, ErrRequestDropped) {
+			t.Fatalf("held call ended with %v", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("a held call without deadline did not end when the instance stopped")
+	}
+}
+
+func TestFractionsHitTheirShareAndReplayFromTheSeed(t *testing.T) {
+	seed := testSeed(t)
+	hits := func(seed uint64) map[uint64]bool {
+		inj := NewCallInjector(seed)
+		_ = inj.Set(1, CallFault{Type: FaultDropReply, Fraction: 0.3})
+		out := map[uint64]bool{}
+		for key := range uint64(4000) {
+			out[key] = inj.plan(key, true).drop
+		}
+		return out
+	}
+	a, b, other := hits(seed), hits(seed), hits(seed+1)
+	n, same, diff := 0, 0, 0
+	for k, hit := range a {
+		if hit {
+			n++
+		}
+		if hit == b[k] {
+			same++
+		}
+		if hit != other[k] {
+			diff++
+		}
+	}
+	if share := float64(n) / 4000; math.Abs(share-0.3) > 0.04 {
+		t.Fatalf("fraction 0.3 hit %.3f of the calls", share)
+	}
+	if same != 4000 || diff == 0 {
+		t.Fatalf("same seed agreed on %d of 4000 calls (want all), another seed differed on %d (want some)", same, diff)
+	}
+}
+
+func TestRetriesOfTheSameCallDrawAnew(t *testing.T) {
+	inj := NewCallInjector(testSeed(t))
+	_ = inj.Set(0, CallFault{Type: FaultDropReply, Fraction: 0.5})
+	dropped := 0
+	for range 64 {
+		if inj.plan(9, true).drop {
+			dropped++
+		}
+	}
+	if dropped == 0 || dropped == 64 {
+		t.Fatalf("64 tries of one nonce were dropped %d times: a retry must draw anew", dropped)
+	}
+}
+
+func TestWorkSleepRunsBehindTheFaults(t *testing.T) {
+	inj := NewCallInjector(testSeed(t))
+	c := faulty(t, inj)
+	var reply demo.WorkReply
+	if err := c.Call(t.Context(), "Work.Sleep", demo.WorkArgs{Duration: time.Millisecond}, &reply); err != nil || reply.Instance != "x" {
+		t.Fatalf("Work.Sleep: %v, %+v", err, reply)
+	}
+	_ = inj.Set(0, CallFault{Type: FaultAbort, Fraction: 1})
+	if err := c.Call(t.Context(), "Work.Sleep", demo.WorkArgs{}, &reply); classify(err, false) != ClassServer {
+		t.Fatalf("aborted Work.Sleep: %v", err)
+	}
+}
+
+func TestSetRejectsOtherFaults(t *testing.T) {
+	inj := NewCallInjector(1)
+	for _, f := range []CallFault{{Type: FaultLatency, Fraction: 1}, {Type: FaultAbort, Fraction: 2}, {Type: FaultAbort, Fraction: math.NaN()}} {
+		if err := inj.Set(0, f); !errors.Is(err, ErrFault) {
+			t.Errorf("Set(%+v): %v, want ErrFault", f, err)
+		}
+	}
+}

@@ -1,0 +1,163 @@
+package chaos
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"slices"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/geerpclab/geerpc/demo"
+	"github.com/geerpclab/geerpc/geerpc"
+	"github.com/geerpclab/geerpc/geerpc/registry"
+)
+
+const (
+	testTTL       = 400 * time.Millisecond
+	testHeartbeat = 100 * time.Millisecond
+)
+
+// testCluster starts two instances, a and b, with a short TTL, stopped when
+// the test ends.
+func testCluster(t *testing.T) *cluster {
+	t.Helper()
+	s := validScenario()
+	s.Instances = s.Instances[:2]
+	s.Faults, s.Thresholds = nil, Thresholds{}
+	s.Registry = RegistrySpec{TTL: Duration(testTTL), Heartbeat: Duration(testHeartbeat), Refresh: Duration(50 * time.Millisecond)}
+	if err := s.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	c, err := startCluster(t.Context(), s, testSeed(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.close)
+	return c
+}
+
+// listed returns the instance names the registry lists, or an error.
+func (c *cluster) listed(ctx context.Context) ([]string, error) {
+	items, err := registry.FetchServers(ctx, &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}, c.reg.URL())
+	var names []string
+	for _, it := range items {
+		names = append(names, c.names[it.Addr])
+	}
+	return names, err
+}
+
+// waitListing polls the registry until has(name) is want, and returns how
+// long that took.
+func waitListing(t *testing.T, c *cluster, name string, want bool, limit time.Duration) time.Duration {
+	t.Helper()
+	start := time.Now()
+	for time.Since(start) < limit {
+		names, err := c.listed(t.Context())
+		if err == nil && slices.Contains(names, name) == want {
+			return time.Since(start)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatalf("instance %s still listed=%v after %v", name, !want, limit)
+	return 0
+}
+
+func call(t *testing.T, addr string) error {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), time.Second)
+	defer cancel()
+	c, err := geerpc.XDialContext(ctx, addr)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	var r demo.EchoReply
+	return c.Call(ctx, "Echo.Echo", demo.EchoArgs{Nonce: 1}, &r)
+}
+
+func TestDeadHeartbeatLeadsToEviction(t *testing.T) {
+	c := testCluster(t)
+	f := FaultSpec{Type: FaultDeadHeartbeat, Instances: []string{"a"}}
+	if err := c.apply(t.Context(), 0, f); err != nil {
+		t.Fatal(err)
+	}
+	if d := waitListing(t, c, "a", false, testTTL+time.Second); d > testTTL+200*time.Millisecond {
+		t.Fatalf("evicted after %v, TTL %v", d, testTTL)
+	}
+	if err := call(t, c.instance("a").Addr()); err != nil {
+		t.Fatalf("an instance without heartbeat must keep serving: %v", err)
+	}
+	if err := c.clear(t.Context(), 0, f); err != nil {
+		t.Fatal(err)
+	}
+	waitListing(t, c, "a", true, time.Second)
+}
+
+func TestZombieStaysListedUntilItsTTL(t *testing.T) {
+	c := testCluster(t)
+	f := FaultSpec{Type: FaultZombie, Instances: []string{"a"}}
+	if err := c.apply(t.Context(), 0, f); err != nil {
+		t.Fatal(err)
+	}
+	died := time.Now()
+	if err := call(t, c.instance("a").Addr()); !errors.Is(err, syscall.ECONNREFUSED) {
+		t.Fatalf("call to a zombie: %v, want connection refused", err)
+	}
+	if names, err := c.listed(t.Context()); err != nil || !slices.Contains(names, "a") {
+		t.Fatalf("a zombie must stay listed until its TTL; listed %v (%v)", names, err)
+	}
+	waitListing(t, c, "a", false, testTTL+time.Second)
+	if time.Since(died) < testTTL-testHeartbeat-50*time.Millisecond {
+		t.Fatalf("zombie left after %v, before its TTL %v", time.Since(died), testTTL)
+	}
+	if err := c.clear(t.Context(), 0, f); err != nil {
+		t.Fatal(err)
+	}
+	waitListing(t, c, "a", true, time.Second)
+	if err := call(t, c.instance("a").Addr()); err != nil {
+		t.Fatalf("call after the restart: %v", err)
+	}
+}
+
+func TestKillDeregistersStopsAndRestarts(t *testing.T) {
+	c := testCluster(t)
+	f := FaultSpec{Type: FaultKill, Instances: []string{"b"}}
+	if err := c.apply(t.Context(), 0, f); err != nil {
+		t.Fatal(err)
+	}
+	if names, err := c.listed(t.Context()); err != nil || slices.Contains(names, "b") {
+		t.Fatalf("a killed instance deregisters; listed %v (%v)", names, err)
+	}
+	if err := call(t, c.instance("b").Addr()); !errors.Is(err, syscall.ECONNREFUSED) {
+		t.Fatalf("call to a killed instance: %v, want connection refused", err)
+	}
+	if err := c.clear(t.Context(), 0, f); err != nil {
+		t.Fatal(err)
+	}
+	waitListing(t, c, "b", true, time.Second)
+	if err := call(t, c.instance("b").Addr()); err != nil {
+		t.Fatalf("call after the restart: %v", err)
+	}
+}
+
+func TestRegistryDownRefusesThenComesBackWithItsTable(t *testing.T) {
+	c := testCluster(t)
+	f := FaultSpec{Type: FaultRegistryDown}
+	if err := c.apply(t.Context(), 0, f); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.listed(t.Context()); !errors.Is(err, registry.ErrUnreachable) {
+		t.Fatalf("registry down: %v, want ErrUnreachable", err)
+	}
+	if err := call(t, c.instance("a").Addr()); err != nil {
+		t.Fatalf("instances serve while the registry is down: %v", err)
+	}
+	if err := c.clear(t.Context(), 0, f); err != nil {
+		t.Fatal(err)
+	}
+	if names, err := c.listed(t.Context()); err != nil || len(names) != 2 {
+		t.Fatalf("registry back: listed %v (%v), want both instances", names, err)
+	}
+}

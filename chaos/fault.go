@@ -1,0 +1,63 @@
+package chaos
+
+// FaultType names a kind of fault.
+type FaultType string
+
+// The fault types. Link faults act on an instance's proxy, call faults on
+// its services, registry faults on its registration or the registry.
+const (
+	FaultLatency       FaultType = "latency"        // link: add latency ± jitter to every chunk
+	FaultBandwidth     FaultType = "bandwidth"      // link: cap the rate in KB/s
+	FaultBlackhole     FaultType = "blackhole"      // link: drop all data, keep connections open
+	FaultReset         FaultType = "reset"          // link: reset connections as soon as they carry data
+	FaultDown          FaultType = "down"           // link: proxy stopped, connections refused
+	FaultDelay         FaultType = "delay"          // call: add a delay before the method runs
+	FaultAbort         FaultType = "abort"          // call: answer ErrInjectedAbort without running
+	FaultDropReply     FaultType = "drop_reply"     // call: run the method, never let its reply reach the caller
+	FaultDropRequest   FaultType = "drop_request"   // call: never run the method, never answer in time
+	FaultDeadHeartbeat FaultType = "dead_heartbeat" // registry: stop heartbeating, keep serving
+	FaultZombie        FaultType = "zombie"         // registry: die without deregistering, restart at the end
+	FaultKill          FaultType = "kill"           // registry: deregister, drain, stop, restart at the end
+	FaultRegistryDown  FaultType = "registry_down"  // registry: the registry's HTTP server is down
+)
+
+// faultClass groups the fault types by what they act on.
+type faultClass int
+
+const (
+	classUnknown faultClass = iota
+	classLink
+	classCall
+	classLifecycle // dead_heartbeat, zombie, kill: the instance's life
+	classRegistry
+)
+
+func (t FaultType) class() faultClass {
+	switch t {
+	case FaultLatency, FaultBandwidth, FaultBlackhole, FaultReset, FaultDown:
+		return classLink
+	case FaultDelay, FaultAbort, FaultDropReply, FaultDropRequest:
+		return classCall
+	case FaultDeadHeartbeat, FaultZombie, FaultKill:
+		return classLifecycle
+	case FaultRegistryDown:
+		return classRegistry
+	}
+	return classUnknown
+}
+
+// faultTypes lists every fault type, for messages.
+var faultTypes = []FaultType{
+	FaultLatency, FaultBandwidth, FaultBlackhole, FaultReset, FaultDown,
+	FaultDelay, FaultAbort, FaultDropReply, FaultDropRequest,
+	FaultDeadHeartbeat, FaultZombie, FaultKill, FaultRegistryDown,
+}
+
+// exclusive reports whether faults of types a and b may not overlap on the
+// same instance: two of the same type, or a death (zombie, kill) with
+// anything else that changes the instance's life or reachability.
+func exclusive(a, b FaultType) bool {
+	dies := func(t FaultType) bool { return t == FaultZombie || t == FaultKill }
+	life := func(t FaultType) bool { return t.class() == classLifecycle || t == FaultDown }
+	return a == b || (dies(a) && life(b)) || (dies(b) && life(a))
+}

@@ -1,0 +1,143 @@
+package chaos
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/geerpclab/geerpc/internal/provenance"
+	"github.com/geerpclab/geerpc/loadgen"
+)
+
+// SchemaVersion names the JSON results' schema (see SCENARIOS.md).
+const SchemaVersion = "geerpc.chaos/v1"
+
+// Options configure Run. The zero value works.
+type Options struct {
+	// Seed, when not zero, replaces the scenario's seed.
+	Seed uint64
+	// Settle is how long Run waits, after tearing the run down, for
+	// goroutines and file descriptors to return to their count before it;
+	// zero means 5s.
+	Settle time.Duration
+	// Logger receives progress: faults on and off, variants done. Nil means
+	// no logging.
+	Logger *slog.Logger
+	// Provenance is recorded in the results; the zero value means
+	// provenance.Collect at the start of the run.
+	Provenance provenance.Info
+}
+
+// Run runs scenario s: it starts the registry and the instances behind their
+// proxies, drives every variant (each balancing mode with each fail mode) at
+// once through its own XClient while the fault timeline plays, then tears
+// everything down and checks the invariants. All variants see the same
+// faults at the same moments, so they compare side by side.
+//
+// When ctx ends early, every fault is undone, the run is torn down and the
+// Result holds what was measured, with Interrupted set; the error then
+// wraps ErrInterrupted. Other errors mean the run could not start.
+func Run(ctx context.Context, s *Scenario, opts Options) (*Result, error) {
+	if err := s.Validate(); err != nil {
+		return nil, err
+	}
+	res := newResult(ctx, s, opts)
+	before := sampleResources()
+	runErr := execute(ctx, s, res, opts)
+	after := settle(ctx, before, orDefault(opts.Settle, 5*time.Second))
+	res.Resources = Resources{Before: before, After: after}
+	if runErr != nil && len(res.Variants) == 0 {
+		return nil, runErr
+	}
+	res.Interrupted = ctx.Err() != nil
+	res.judge()
+	if res.Interrupted {
+		return res, fmt.Errorf("%w: %s: %w", ErrInterrupted, s.Name, context.Cause(ctx))
+	}
+	return res, runErr
+}
+
+func newResult(ctx context.Context, s *Scenario, opts Options) *Result {
+	seed := s.Seed
+	if opts.Seed != 0 {
+		seed = opts.Seed
+	}
+	if seed == 0 {
+		seed = 1
+	}
+	prov := opts.Provenance
+	if prov.GoVersion == "" {
+		prov = provenance.Collect(ctx)
+	}
+	return &Result{Schema: SchemaVersion, Provenance: prov, Scenario: s, Seed: seed, Start: time.Now()}
+}
+
+// execute builds the cluster and variants, runs the load and the faults,
+// and tears everything down, filling res.
+func execute(ctx context.Context, s *Scenario, res *Result, opts Options) error {
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	c, err := startCluster(ctx, s, res.Seed)
+	if err != nil {
+		return err
+	}
+	defer c.close()
+	clk := &clock{}
+	vs := newVariants(s, c, clk, res.Seed)
+	defer func() {
+		for _, v := range vs {
+			v.close()
+		}
+	}()
+	for _, v := range vs {
+		if err := v.waitReady(ctx, len(c.ins)); err != nil {
+			return err
+		}
+	}
+	res.Faults = newFaultRecords(s)
+	drive(ctx, s, c, clk, vs, res.Faults, log)
+	res.collect(s, c, vs)
+	return nil
+}
+
+// drive runs the load of every variant and the fault timeline from the same
+// start, and returns when all calls have ended and every fault is undone.
+func drive(ctx context.Context, s *Scenario, c *cluster, clk *clock, vs []*variant, recs []FaultRecord, log *slog.Logger) {
+	clk.t0 = time.Now()
+	wctx, stopWatch := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	wg.Go(func() { watchMembers(wctx, vs) })
+	wg.Go(func() { schedule(ctx, c, clk.t0, recs, log) })
+	var loads sync.WaitGroup
+	for _, v := range vs {
+		loads.Go(func() {
+			m, err := loadgen.Run(ctx, v, loadOptions(s, v))
+			v.summary, v.loadErr = m, err
+			log.Info("chaos: variant done", "variant", v.name)
+		})
+	}
+	loads.Wait()
+	stopWatch()
+	wg.Wait()
+}
+
+// loadOptions returns the loadgen options of variant v.
+func loadOptions(s *Scenario, v *variant) loadgen.Options {
+	o := loadgen.Options{
+		Targets:  []loadgen.Target{v.target(s.Load.payload())},
+		Duration: s.Load.Duration.D(),
+		Timeout:  s.Load.Timeout.D(),
+		Interval: s.Load.interval(),
+		Observe:  v.rec.observe,
+	}
+	if s.Load.Rate > 0 {
+		o.Pacer = loadgen.ConstantPacer{PerSecond: s.Load.Rate}
+	} else {
+		o.Concurrency = s.Load.Concurrency
+	}
+	return o
+}

@@ -1,0 +1,115 @@
+package chaos
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+)
+
+// shortScenario is a 2s run of two modes with two fail modes, a slow and a
+// dropping instance.
+func shortScenario(seed uint64) *Scenario {
+	ms := func(n int) Duration { return Duration(time.Duration(n) * time.Millisecond) }
+	return &Scenario{
+		Name: "short", Seed: seed,
+		Instances: []InstanceSpec{{Name: "a"}, {Name: "b"}, {Name: "c"}},
+		Modes:     []string{"round-robin", "p2c"},
+		FailModes: []string{"failfast", "failover"},
+		Client:    ClientSpec{Idempotent: true, AttemptTimeout: ms(80), EjectAfter: -1},
+		Registry:  RegistrySpec{TTL: ms(1000), Heartbeat: ms(200), Refresh: ms(100)},
+		Load:      LoadSpec{Rate: 80, Duration: ms(2000), Timeout: ms(300)},
+		Faults: []FaultSpec{
+			{Type: FaultLatency, Instances: []string{"c"}, Start: ms(500), End: ms(1500), Latency: ms(40)},
+			{Type: FaultDropReply, Instances: []string{"b"}, Start: ms(500), End: ms(1500), Fraction: 0.25},
+		},
+		Thresholds: Thresholds{
+			MaxShare:          []ShareThreshold{{Mode: "p2c", Instance: "c", Max: 0.5}},
+			MinSuccess:        []SuccessThreshold{{FailMode: "failover", Min: 0.95}},
+			TimeoutAtDeadline: true,
+			DeadlineSlack:     ms(100),
+		},
+	}
+}
+
+func TestRunChecksEveryInvariant(t *testing.T) {
+	s := shortScenario(testSeed(t))
+	res, err := Run(t.Context(), s, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Variants) != 4 || res.Interrupted {
+		t.Fatalf("%d variants, interrupted %v; want 4 complete", len(res.Variants), res.Interrupted)
+	}
+	seen := map[string]int{}
+	for _, v := range res.Verdicts {
+		seen[v.Invariant]++
+		if v.Status == StatusFail {
+			t.Errorf("%s [%s] failed: %s (want %s)", v.Invariant, v.Scope, v.Measured, v.Want)
+		}
+	}
+	for inv, n := range map[string]int{
+		"calls end once, in time": 4, "no goroutine growth": 1, "faults applied and undone": 1,
+		"share of c during its faults": 4, "success ratio": 2, "dropped calls time out at deadline": 2,
+		"recovery to baseline error rate": 2,
+	} {
+		if seen[inv] != n {
+			t.Errorf("%d verdicts on %q, want %d", seen[inv], inv, n)
+		}
+	}
+	dropped := 0
+	for _, d := range res.raw {
+		dropped += len(d.dropped)
+	}
+	if dropped == 0 {
+		t.Error("no reply was dropped: the drop fault did not take effect")
+	}
+	for _, vr := range res.Variants {
+		if vr.Calls < 100 || len(vr.Timeline) < 8 || len(vr.Windows) != 2 {
+			t.Errorf("%s: %d calls, %d points, %d windows", vr.Name, vr.Calls, len(vr.Timeline), len(vr.Windows))
+		}
+	}
+}
+
+func TestInterruptedRunUndoesFaultsAndKeepsWhatItMeasured(t *testing.T) {
+	s := shortScenario(testSeed(t))
+	s.Load.Duration = Duration(20 * time.Second)
+	s.Faults = append(s.Faults,
+		FaultSpec{Type: FaultRegistryDown, Start: Duration(200 * time.Millisecond), End: Duration(19 * time.Second)},
+		FaultSpec{Type: FaultBlackhole, Instances: []string{"a"}, Start: Duration(300 * time.Millisecond), End: Duration(19 * time.Second)})
+	s.Faults[0].End, s.Faults[1].End = Duration(19*time.Second), Duration(19*time.Second)
+	ctx, cancel := context.WithTimeout(t.Context(), 800*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	res, err := Run(ctx, s, Options{})
+	if !errors.Is(err, ErrInterrupted) || res == nil || !res.Interrupted {
+		t.Fatalf("interrupted run: %v, result %v", err, res != nil)
+	}
+	if took := time.Since(start); took > 8*time.Second {
+		t.Fatalf("interrupted run took %v to return", took)
+	}
+	for _, f := range res.Faults {
+		if f.AppliedAt < 0 || f.ClearedAt < 0 || f.Err != "" {
+			t.Errorf("fault #%d %s: applied %v, undone %v, error %q", f.Index, f.Type, f.AppliedAt, f.ClearedAt, f.Err)
+		}
+	}
+	for _, v := range res.Verdicts {
+		if v.Invariant == "calls end once, in time" && v.Status != StatusPass {
+			t.Errorf("%s [%s]: %s", v.Invariant, v.Scope, v.Measured)
+		}
+	}
+	if res.Variants[0].Calls == 0 {
+		t.Error("the interrupted run kept no calls")
+	}
+	if _, err := WriteReports(t.TempDir(), res); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestRunRejectsAnInvalidScenario(t *testing.T) {
+	s := shortScenario(1)
+	s.Faults[1].Fraction = 2
+	if _, err := Run(t.Context(), s, Options{}); !errors.Is(err, ErrInvalidScenario) {
+		t.Fatalf("Run of an invalid scenario: %v", err)
+	}
+}

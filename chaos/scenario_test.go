@@ -1,0 +1,144 @@
+package chaos
+
+import (
+	"encoding/json"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestBuiltinScenariosAreValid(t *testing.T) {
+	ss, err := Builtin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"blackhole", "dead-heartbeat", "registry-down", "reply-drops", "restart", "slow-instance", "zombie"}
+	var got []string
+	var total time.Duration
+	for _, s := range ss {
+		got = append(got, s.Name)
+		total += s.Load.Duration.D()
+	}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Fatalf("built-in scenarios %v, want %v", got, want)
+	}
+	// make chaos runs them one after another, every variant at once: their
+	// load must leave room in its 5 minutes for set-up and settling.
+	if total > 2*time.Minute {
+		t.Fatalf("built-in scenarios load for %v in all, more than 2m", total)
+	}
+}
+
+func TestDecodeRejectsBadScenariosNamingTheField(t *testing.T) {
+	tests := []struct {
+		name   string
+		break_ func(s *Scenario)
+		field  string
+		reason string
+	}{
+		{"unknown fault", func(s *Scenario) { s.Faults[0].Type = "meteor" }, "faults[0].type", `unknown fault "meteor"`},
+		{"window after the run", func(s *Scenario) { s.Faults[2].End = Duration(40 * time.Second) }, "faults[2].window", "ends at 40s, after the run's 30s"},
+		{"window before the run", func(s *Scenario) { s.Faults[0].Start = Duration(-time.Second) }, "faults[0].window", "before the run"},
+		{"window ends before it starts", func(s *Scenario) { s.Faults[1].End = Duration(time.Second / 2) }, "faults[1].window", "not after its start"},
+		{"fraction above 1", func(s *Scenario) { s.Faults[1].Fraction = 1.5 }, "faults[1].fraction", "1.5 is outside (0, 1]"},
+		{"fraction below 0", func(s *Scenario) { s.Faults[1].Fraction = -0.1 }, "faults[1].fraction", "outside (0, 1]"},
+		{"fraction missing", func(s *Scenario) { s.Faults[1].Fraction = 0 }, "faults[1].fraction", "outside (0, 1]"},
+		{"fraction on a link fault", func(s *Scenario) { s.Faults[0].Fraction = 0.5 }, "faults[0].fraction", `not a parameter of a "latency" fault`},
+		{"missing instance", func(s *Scenario) { s.Faults[0].Instances = []string{"zz"} }, "faults[0].instances[0]", `no instance "zz"`},
+		{"no instance at all", func(s *Scenario) { s.Faults[0].Instances = nil }, "faults[0].instances", "needs at least one instance"},
+		{"registry fault with instances", func(s *Scenario) { s.Faults[2].Type = FaultRegistryDown }, "faults[2].instances", "takes no instances"},
+		{"threshold on a missing instance", func(s *Scenario) { s.Thresholds.MaxShare[0].Instance = "zz" }, "thresholds.max_share[0].instance", `no instance "zz"`},
+		{"threshold on a mode not run", func(s *Scenario) { s.Thresholds.MaxShare[0].Mode = "random" }, "thresholds.max_share[0].mode", "not one of the scenario's modes"},
+		{"unknown mode", func(s *Scenario) { s.Modes[1] = "p3c" }, "modes[1]", `unknown balancing mode "p3c"`},
+		{"unknown fail mode", func(s *Scenario) { s.FailModes[0] = "failslow" }, "fail_modes[0]", `unknown fail mode "failslow"`},
+		{"duplicate instance", func(s *Scenario) { s.Instances[1].Name = "a" }, "instances[1].name", `"a" is used twice`},
+		{"bad instance name", func(s *Scenario) { s.Instances[0].Name = "A B" }, "instances[0].name", "lower-case"},
+		{"both rate and concurrency", func(s *Scenario) { s.Load.Concurrency = 4 }, "load", "either rate"},
+		{"no timeout", func(s *Scenario) { s.Load.Timeout = 0 }, "load.timeout", "outside"},
+		{"heartbeat above ttl", func(s *Scenario) { s.Registry.Heartbeat = Duration(2 * time.Second) }, "registry.heartbeat", "not below the ttl"},
+		{"overlapping deaths", func(s *Scenario) {
+			s.Faults = append(s.Faults, FaultSpec{Type: FaultZombie, Instances: []string{"a"}, Start: Duration(2 * time.Second), End: Duration(3 * time.Second)})
+		}, "faults[3].window", "overlaps faults[2] (dead_heartbeat)"},
+		{"eject check without blackhole", func(s *Scenario) { s.Thresholds.EjectWithinFailures = true }, "thresholds.eject_within_failures", "blackhole"},
+		{"bad name", func(s *Scenario) { s.Name = "../x" }, "name", "lower-case"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := validScenario()
+			tt.break_(s)
+			data, err := json.Marshal(s)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = Decode(strings.NewReader(string(data)))
+			assertFieldError(t, err, tt.field, tt.reason)
+		})
+	}
+}
+
+func TestDecodeRejectsMalformedJSONNamingTheField(t *testing.T) {
+	good, _ := json.Marshal(validScenario())
+	tests := []struct {
+		name, json, field, reason string
+	}{
+		{"unknown top-level field", `{"name":"x","colour":1}`, "colour", "unknown field"},
+		{"unknown fault field", replace(good, `"type":"latency",`, `"type":"latency","latncy":"1ms",`), "faults[0].latncy", "unknown field"},
+		{"unknown load field", replace(good, `"load":{`, `"load":{"rps":5,`), "load.rps", "unknown field"},
+		{"bad duration", replace(good, `"duration":"30s"`, `"duration":"30 seconds"`), "load.duration", "want a duration string"},
+		{"number for a duration", replace(good, `"duration":"30s"`, `"duration":30`), "load.duration", "want a duration string"},
+		{"string for a number", replace(good, `"rate":100`, `"rate":"fast"`), "load.rate", "want float64"},
+		{"trailing data", string(good) + `{}`, "(top level)", "data after the JSON value"},
+		{"truncated", string(good[:len(good)/2]), "(top level)", ""},
+		{"empty", ``, "(top level)", "empty"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Decode(strings.NewReader(tt.json))
+			assertFieldError(t, err, tt.field, tt.reason)
+		})
+	}
+}
+
+func TestFieldErrorReadsAsTheIssueSays(t *testing.T) {
+	s := validScenario()
+	s.Name = "x"
+	s.Faults[2].End = Duration(40 * time.Second)
+	err := s.Validate()
+	want := `chaos: scenario "x": faults[2].window: ends at 40s, after the run's 30s`
+	if err == nil || err.Error() != want {
+		t.Fatalf("error %v, want %s", err, want)
+	}
+}
+
+func TestDecodeKeepsEveryField(t *testing.T) {
+	s := validScenario()
+	data, _ := json.Marshal(s)
+	got, err := Decode(strings.NewReader(string(data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, _ := json.Marshal(got)
+	if string(again) != string(data) {
+		t.Fatalf("round trip changed the scenario:\n%s\n%s", data, again)
+	}
+}
+
+func assertFieldError(t *testing.T, err error, field, reason string) {
+	t.Helper()
+	var fe *FieldError
+	if !errors.Is(err, ErrInvalidScenario) || !errors.As(err, &fe) {
+		t.Fatalf("error %v, want a *FieldError wrapping ErrInvalidScenario", err)
+	}
+	if fe.Field != field || !strings.Contains(fe.Reason, reason) {
+		t.Fatalf("error %q names %q (%s), want %q (%s)", err, fe.Field, fe.Reason, field, reason)
+	}
+}
+
+func replace(data []byte, old, new string) string {
+	s := string(data)
+	if !strings.Contains(s, old) {
+		panic("test data lacks " + old)
+	}
+	return strings.Replace(s, old, new, 1)
+}

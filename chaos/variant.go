@@ -1,0 +1,180 @@
+package chaos
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/geerpclab/geerpc/demo"
+	"github.com/geerpclab/geerpc/geerpc/xclient"
+	"github.com/geerpclab/geerpc/loadgen"
+)
+
+// seqBits is how many low bits of an Echo nonce carry the call's sequence
+// number; the bits above carry the variant, so that servers (and their call
+// faults) can tell the clients apart.
+const seqBits = 40
+
+// variant is one client under test: a balancing mode with a fail mode, its
+// own discovery, XClient and records.
+type variant struct {
+	idx     int
+	name    string // e.g. "p2c/failover"
+	mode    xclient.SelectMode
+	fail    xclient.FailMode
+	clk     *clock
+	names   map[string]string
+	disc    *xclient.GeeRegistryDiscovery
+	bal     *recBalancer
+	x       *xclient.XClient
+	rec     *recorder
+	hashKey bool
+
+	summary *loadgen.Metrics // set when its load ended
+	loadErr error
+
+	mu      sync.Mutex // protects following
+	members []ViewChange
+	last    []string
+}
+
+// newVariants returns a variant per mode and fail mode of s.
+func newVariants(s *Scenario, c *cluster, clk *clock, seed uint64) []*variant {
+	var vs []*variant
+	for _, fm := range s.failModeNames() {
+		for _, m := range s.modeNames() {
+			mode, _ := parseMode(m)
+			fail, _ := parseFailMode(fm)
+			vs = append(vs, newVariant(len(vs), s, c, clk, mode, fail, seed))
+		}
+	}
+	return vs
+}
+
+func newVariant(idx int, s *Scenario, c *cluster, clk *clock, mode xclient.SelectMode, fail xclient.FailMode, seed uint64) *variant {
+	v := &variant{idx: idx, name: mode.String() + "/" + fail.String(), mode: mode, fail: fail, clk: clk,
+		names: c.names, rec: newRecorder(), hashKey: mode == xclient.ConsistentHashSelect}
+	v.disc = xclient.NewGeeRegistryDiscoveryWithOptions(c.reg.URL(), xclient.GeeRegistryDiscoveryOptions{Interval: s.Registry.refresh()})
+	vseed := seed*0x100000001b3 + uint64(idx) + 1
+	v.bal = newRecBalancer(balancerFor(mode, vseed), clk, c.names)
+	o := xclient.Options{
+		Balancer: v.bal, FailMode: fail, MaxAttempts: s.Client.MaxAttempts,
+		RetryRatio: s.Client.RetryRatio, Idempotent: s.Client.Idempotent, HedgeDelay: s.Client.HedgeDelay.D(),
+		EjectAfter: s.Client.EjectAfter, EjectBase: s.Client.EjectBase.D(), Seed: vseed,
+	}
+	if fail != xclient.Failfast {
+		o.AttemptTimeout = s.Client.AttemptTimeout.D()
+	}
+	v.x = xclient.NewXClientWithOptions(v.disc, o)
+	return v
+}
+
+// balancerFor returns the built-in balancer of mode.
+func balancerFor(mode xclient.SelectMode, seed uint64) xclient.Balancer {
+	switch mode {
+	case xclient.RoundRobinSelect:
+		return xclient.NewRoundRobinBalancer()
+	case xclient.WeightedRoundRobinSelect:
+		return xclient.NewWeightedBalancer()
+	case xclient.ConsistentHashSelect:
+		return xclient.NewConsistentHashBalancer(0)
+	case xclient.P2CSelect:
+		return xclient.NewP2CBalancer(seed)
+	}
+	return xclient.NewRandomBalancer(seed)
+}
+
+// waitReady waits until the variant's discovery lists n instances.
+func (v *variant) waitReady(ctx context.Context, n int) error {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	for {
+		addrs, err := v.disc.GetAll()
+		if err == nil && len(addrs) == n {
+			return nil
+		}
+		if !wait(ctx, nil, 10*time.Millisecond) {
+			return fmt.Errorf("chaos: %s: discovery lists %d of %d instances: %v", v.name, len(addrs), n, err)
+		}
+	}
+}
+
+// Call implements loadgen.Invoker: it calls through the XClient and records
+// how the call ended and which instance its last attempt went to.
+func (v *variant) Call(ctx context.Context, method string, args, reply any) error {
+	a, _ := args.(demo.EchoArgs)
+	var info xclient.CallInfo
+	ctx = xclient.WithCallInfo(ctx, &info)
+	if v.hashKey {
+		ctx = xclient.WithHashKey(ctx, strconv.FormatUint(a.Nonce, 10))
+	}
+	start := v.clk.now()
+	err := v.x.Call(ctx, method, args, reply)
+	end := v.clk.now()
+	r, _ := reply.(*demo.EchoReply)
+	nonceOK := r != nil && r.Nonce == a.Nonce
+	v.rec.ended(a.Nonce&(1<<seqBits-1), callRecord{
+		start: start, end: end, deadline: deadlineOf(ctx, v.clk),
+		instance: v.instanceName(info.Addr), attempts: info.Attempts, class: classify(err, nonceOK),
+	}, err)
+	return err
+}
+
+func (v *variant) instanceName(addr string) string {
+	if n, ok := v.names[addr]; ok {
+		return n
+	}
+	return addr
+}
+
+// target is the Echo target of the variant: nonce = variant<<seqBits | seq.
+func (v *variant) target(payload int) loadgen.Target {
+	body := make([]byte, payload)
+	for i := range body {
+		body[i] = byte('a' + i%26)
+	}
+	base := uint64(v.idx) << seqBits
+	return loadgen.Target{
+		Method: "Echo.Echo",
+		New: func(seq uint64) (any, any) {
+			return demo.EchoArgs{Nonce: base | seq, Payload: body}, new(demo.EchoReply)
+		},
+		Check: func(seq uint64, reply any) (string, error) {
+			r, ok := reply.(*demo.EchoReply)
+			if !ok || r.Nonce != base|seq || len(r.Payload) != len(body) {
+				return "", fmt.Errorf("%w: %s call %d", loadgen.ErrBadReply, v.name, seq)
+			}
+			return r.Instance, nil
+		},
+	}
+}
+
+// pollMembers records a change of the discovery's list.
+func (v *variant) pollMembers() {
+	addrs, _ := v.disc.GetAll()
+	names := make([]string, len(addrs))
+	for i, a := range addrs {
+		names[i] = v.instanceName(a)
+	}
+	slices.Sort(names)
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if v.members != nil && slices.Equal(names, v.last) {
+		return
+	}
+	v.last = names
+	v.members = append(v.members, ViewChange{At: v.clk.now(), Instances: names})
+}
+
+// memberLog returns the discovery changes recorded.
+func (v *variant) memberLog() []ViewChange {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	return slices.Clone(v.members)
+}
+
+// close closes the XClient.
+func (v *variant) close() { _ = v.x.Close() }
