@@ -11,9 +11,6 @@ import (
 	"github.com/geerpclab/geerpc/demo"
 )
 
-// PayloadSize is the Echo payload of the rpcx benchmark suite, in bytes.
-const PayloadSize = 581
-
 // EchoResult is what one closed-loop Echo run measured.
 type EchoResult struct {
 	Calls   int

@@ -2,9 +2,14 @@ package bench
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
+	"net/http"
 	"net/rpc"
+	"os"
+	"path/filepath"
+	"time"
 
 	"github.com/geerpclab/geerpc/demo"
 	"github.com/geerpclab/geerpc/geerpc"
@@ -12,48 +17,106 @@ import (
 )
 
 // Caller makes one blocking call; geerpc's Client and adapters of its
-// peers satisfy it.
+// peers satisfy it, and so does loadgen.Invoker.
 type Caller interface {
 	Call(ctx context.Context, serviceMethod string, args, reply any) error
 }
 
 // Peer is an RPC implementation measured on loopback: Start serves the demo
-// services and returns a connected client and a function that stops both.
+// Echo service and returns a connected client and a function that stops both.
 type Peer struct {
 	Name  string
 	Start func(ctx context.Context) (Caller, func(), error)
 }
 
+// Peers returns the implementations the report compares, in report order:
+// geerpc (gob), stock net/rpc, grpc-go and the raw TCP ceiling.
+func Peers() []Peer {
+	return []Peer{GeeRPC(codec.GobType), NetRPC, GRPC, TCPCeiling}
+}
+
+// Transports lists the transports GeeRPCOver accepts.
+var Transports = []string{"tcp", "unix", "http"}
+
 // GeeRPC returns the geerpc peer with the given codec over TCP.
 func GeeRPC(ct codec.Type) Peer {
-	return Peer{Name: "geerpc-" + shortCodec(ct), Start: func(ctx context.Context) (Caller, func(), error) {
+	p := GeeRPCOver(ct, "tcp")
+	p.Name = "geerpc-" + shortCodec(ct)
+	return p
+}
+
+// GeeRPCOver is like GeeRPC but over transport: "tcp", "unix" (a socket in
+// a temporary directory) or "http" (CONNECT to an HTTP server).
+func GeeRPCOver(ct codec.Type, transport string) Peer {
+	name := "geerpc-" + shortCodec(ct) + "-" + transport
+	return Peer{Name: name, Start: func(ctx context.Context) (Caller, func(), error) {
 		srv := geerpc.NewServer()
 		if _, err := demo.RegisterAll(srv, demo.Config{Instance: "bench"}); err != nil {
 			return nil, nil, err
 		}
+		addr, stopServer, err := serveOver(srv, transport)
+		if err != nil {
+			return nil, nil, err
+		}
+		c, err := geerpc.XDialContext(ctx, addr, &geerpc.Option{CodecType: ct})
+		if err != nil {
+			stopServer()
+			return nil, nil, err
+		}
+		return c, func() { _ = c.Close(); stopServer() }, nil
+	}}
+}
+
+// serveOver serves srv on a new loopback listener of transport and returns
+// its protocol@addr and a function that stops serving.
+func serveOver(srv *geerpc.Server, transport string) (string, func(), error) {
+	lis, addr, cleanup, err := listen(transport)
+	if err != nil {
+		return "", nil, err
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	var hs *http.Server
+	if transport == "http" {
+		hs = &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 5 * time.Second}
+		go func() { defer close(done); _ = hs.Serve(lis) }()
+	} else {
+		go func() { defer close(done); _ = srv.Serve(ctx, lis) }()
+	}
+	return addr, func() {
+		cancel()
+		if hs != nil {
+			_ = hs.Close()
+		}
+		<-done
+		_ = srv.Shutdown(context.Background())
+		cleanup()
+	}, nil
+}
+
+// listen opens a loopback listener for transport.
+func listen(transport string) (net.Listener, string, func(), error) {
+	switch transport {
+	case "tcp", "http":
 		lis, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
-			return nil, nil, err
+			return nil, "", nil, err
 		}
-		sctx, cancel := context.WithCancel(ctx)
-		done := make(chan struct{})
-		go func() { defer close(done); _ = srv.Serve(sctx, lis) }()
-		opt := &geerpc.Option{CodecType: ct}
-		c, err := geerpc.XDialContext(ctx, "tcp@"+lis.Addr().String(), opt)
-		stop := func() {
-			if c != nil {
-				_ = c.Close()
-			}
-			cancel()
-			<-done
-			_ = srv.Shutdown(context.Background())
-		}
+		return lis, transport + "@" + lis.Addr().String(), func() {}, nil
+	case "unix":
+		dir, err := os.MkdirTemp("", "geerpc-bench")
 		if err != nil {
-			stop()
-			return nil, nil, err
+			return nil, "", nil, err
 		}
-		return c, stop, nil
-	}}
+		path := filepath.Join(dir, "s.sock")
+		lis, err := net.Listen("unix", path)
+		if err != nil {
+			_ = os.RemoveAll(dir)
+			return nil, "", nil, err
+		}
+		return lis, "unix@" + path, func() { _ = os.RemoveAll(dir) }, nil
+	}
+	return nil, "", nil, fmt.Errorf("bench: unknown transport %q (want tcp, unix or http)", transport)
 }
 
 func shortCodec(ct codec.Type) string {
@@ -89,12 +152,21 @@ var NetRPC = Peer{Name: "net/rpc", Start: func(ctx context.Context) (Caller, fun
 	return netRPCCaller{c}, stop, nil
 }}
 
-// netRPCCaller adapts *rpc.Client; net/rpc has no context, so ctx is
-// ignored.
+// netRPCCaller adapts *rpc.Client. net/rpc has no context: a call whose ctx
+// ends returns ctx's error at once, and its reply is dropped when it comes.
 type netRPCCaller struct{ c *rpc.Client }
 
-func (n netRPCCaller) Call(_ context.Context, serviceMethod string, args, reply any) error {
-	return n.c.Call(serviceMethod, args, reply)
+func (n netRPCCaller) Call(ctx context.Context, serviceMethod string, args, reply any) error {
+	if ctx.Done() == nil {
+		return n.c.Call(serviceMethod, args, reply)
+	}
+	call := n.c.Go(serviceMethod, args, reply, make(chan *rpc.Call, 1))
+	select {
+	case <-call.Done:
+		return call.Error
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // acceptNetRPC is rpc.Server.Accept without its log line when lis closes.
@@ -107,3 +179,6 @@ func acceptNetRPC(srv *rpc.Server, lis net.Listener) {
 		go srv.ServeConn(conn)
 	}
 }
+
+// errOnlyEcho is returned by the adapters that serve Echo.Echo only.
+var errOnlyEcho = errors.New("bench: this peer serves Echo.Echo only")

@@ -1,0 +1,79 @@
+package bench
+
+import (
+	"fmt"
+	"math"
+)
+
+// settingKey groups the cells of the modes that ran in the same setting.
+type settingKey struct {
+	exp, workload string
+	inFlight      int
+	load          float64
+}
+
+// settingLabel describes a setting in the summary table.
+func settingLabel(c Cell) string {
+	switch c.Experiment {
+	case ExpOpen:
+		return fmt.Sprintf("%s, open loop at %.0f%% of saturation (%.0f/s)", c.Workload, 100*c.Load, c.Rate)
+	case ExpSlow:
+		return fmt.Sprintf("one of three slowed by %dms, %d in flight", c.SlowBy.Milliseconds(), c.InFlight)
+	case ExpUnequal:
+		return fmt.Sprintf("unequal capacity %s, %d in flight", c.Workload[len("unequal-"):], c.InFlight)
+	}
+	return fmt.Sprintf("%s, %d in flight", c.Workload, c.InFlight)
+}
+
+// bestModes picks the best mode of every setting: the fewest failed calls
+// (to a tenth of a percent), then the lowest p99.
+func bestModes(r *Report) []Best {
+	var order []settingKey
+	groups := map[settingKey][]Cell{}
+	for _, c := range r.Cells {
+		k := settingKey{c.Experiment, c.Workload, c.InFlight, c.Load}
+		if _, ok := groups[k]; !ok {
+			order = append(order, k)
+		}
+		groups[k] = append(groups[k], c)
+	}
+	var out []Best
+	for _, k := range order {
+		out = append(out, bestOf(groups[k]))
+	}
+	return out
+}
+
+func bestOf(cells []Cell) Best {
+	b := Best{Workload: settingLabel(cells[0])}
+	best := -1
+	for i, c := range cells {
+		b.Cells = append(b.Cells, fmt.Sprintf("p99 %s · %s/s · %.1f%% failed",
+			fmtMillis(c.P99.Median), fmtRate(c.Throughput.Median), 100*c.ErrorRate.Median))
+		if best < 0 || better(c, cells[best]) {
+			best = i
+		}
+	}
+	b.Mode = cells[best].Mode
+	return b
+}
+
+// better reports whether a beats b: fewer failures, then a lower p99.
+func better(a, b Cell) bool {
+	fa, fb := math.Round(a.ErrorRate.Median*1000), math.Round(b.ErrorRate.Median*1000)
+	if fa != fb {
+		return fa < fb
+	}
+	return a.P99.Median < b.P99.Median
+}
+
+// fmtRate formats calls per second compactly: 950, 12.3k, 1.20M.
+func fmtRate(v float64) string {
+	switch {
+	case v >= 1e6:
+		return fmt.Sprintf("%.2fM", v/1e6)
+	case v >= 1e4:
+		return fmt.Sprintf("%.1fk", v/1e3)
+	}
+	return fmt.Sprintf("%.0f", v)
+}

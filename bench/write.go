@@ -1,0 +1,177 @@
+package bench
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"text/tabwriter"
+	"time"
+)
+
+// The files WriteReport writes into its directory.
+const (
+	FileIndex   = "index.html"
+	FileJSON    = "bench.json"
+	FileSummary = "summary.txt"
+	FileCells   = "cells.csv"
+	FilePeers   = "peers.csv"
+	DirPlots    = "plots"
+)
+
+// sharedCores is the caveat every report states.
+const sharedCores = "client, servers and load generator run in one process and share this machine's cores: absolute figures are lower than on separate machines, ratios are what to compare"
+
+// WriteReport writes the whole report of r into dir: bench.json,
+// summary.txt, cells.csv, peers.csv, every plot as PNG and SVG under plots/,
+// and index.html, which links them all.
+func WriteReport(dir string, r *Report) error {
+	if err := os.MkdirAll(filepath.Join(dir, DirPlots), 0o755); err != nil {
+		return fmt.Errorf("bench: %w", err)
+	}
+	figs, err := RenderPlots(filepath.Join(dir, DirPlots), r)
+	if err != nil {
+		return err
+	}
+	writers := []struct {
+		name  string
+		write func(io.Writer, *Report) error
+	}{
+		{FileJSON, WriteJSON}, {FileSummary, WriteText}, {FileCells, WriteCellsCSV}, {FilePeers, WritePeersCSV},
+		{FileIndex, func(w io.Writer, r *Report) error { return WriteHTML(w, r, figs) }},
+	}
+	for _, wr := range writers {
+		if err := writeFile(filepath.Join(dir, wr.name), r, wr.write); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func writeFile(path string, r *Report, write func(io.Writer, *Report) error) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("bench: %w", err)
+	}
+	if err := write(f, r); err != nil {
+		_ = f.Close()
+		return fmt.Errorf("bench: writing %s: %w", path, err)
+	}
+	return f.Close()
+}
+
+// ReadJSON reads a report written by WriteJSON.
+func ReadJSON(rd io.Reader) (*Report, error) {
+	var r Report
+	if err := json.NewDecoder(rd).Decode(&r); err != nil {
+		return nil, fmt.Errorf("bench: reading report: %w", err)
+	}
+	if r.Schema != SchemaVersion {
+		return nil, fmt.Errorf("bench: report schema %q, want %q", r.Schema, SchemaVersion)
+	}
+	return &r, nil
+}
+
+// WriteJSON writes r as indented JSON; provenance follows the schema name.
+func WriteJSON(w io.Writer, r *Report) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(r)
+}
+
+// WriteText writes the human summary: provenance, targets, the best mode
+// per workload and the peers side by side.
+func WriteText(w io.Writer, r *Report) error {
+	_ = r.Provenance.WriteHeader(w, "# ")
+	fmt.Fprintf(w, "# size %s, %d rounds per cell, ran %s; %s\n", r.Plan.Size, r.Plan.Rounds, r.Elapsed.Round(time.Second), sharedCores)
+	fmt.Fprintln(w, "\ntargets:")
+	for _, v := range r.Targets {
+		fmt.Fprintf(w, "  %-6s %-64s %s\n", mark(v.Met), v.Name, v.Value)
+	}
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(tw, "\nbest mode per workload (fewest failed calls, then lowest p99):\nworkload\tbest\t%s\n", joinTabs(r.Plan.Modes))
+	for _, b := range r.Best {
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", b.Workload, b.Mode, joinTabs(b.Cells))
+	}
+	fmt.Fprintln(tw, "\npeers, 581-byte Echo on one connection:\ncallers\tpeer\tcalls/s (min..max)\tp50\tp99 (min..max)\tallocs/call\terrors")
+	for _, c := range r.Peers {
+		fmt.Fprintf(tw, "%d\t%s\t%.0f (%.0f..%.0f)\t%s\t%s (%s..%s)\t%.1f\t%d\n", c.Callers, c.Peer,
+			c.Throughput.Median, c.Throughput.Min, c.Throughput.Max, fmtMillis(c.P50.Median),
+			fmtMillis(c.P99.Median), fmtMillis(c.P99.Min), fmtMillis(c.P99.Max), c.AllocsPerCall, c.Errors)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	for _, n := range r.Notes {
+		fmt.Fprintf(w, "note: %s\n", n)
+	}
+	return nil
+}
+
+func joinTabs(v []string) string {
+	s := ""
+	for i, x := range v {
+		if i > 0 {
+			s += "\t"
+		}
+		s += x
+	}
+	return s
+}
+
+// CellsCSVHeader is the header row of WriteCellsCSV.
+var CellsCSVHeader = []string{
+	"experiment", "workload", "mode", "inflight", "load", "rate", "slow_by_ms", "timeout_ms", "rounds", "calls",
+	"throughput", "throughput_min", "throughput_max", "p50_ms", "p99_ms", "p99_min_ms", "p99_max_ms",
+	"timeout_rate", "error_rate", "lateness_p99_ms", "late",
+}
+
+// WriteCellsCSV writes one row per cell of the matrix: provenance as "# "
+// lines, then CellsCSVHeader. Figures are medians over the rounds unless
+// the column says min or max.
+func WriteCellsCSV(w io.Writer, r *Report) error {
+	_ = r.Provenance.WriteHeader(w, "# ")
+	cw := csv.NewWriter(w)
+	_ = cw.Write(CellsCSVHeader)
+	for _, c := range r.Cells {
+		_ = cw.Write([]string{
+			c.Experiment, c.Workload, c.Mode, strconv.Itoa(c.InFlight), f3(c.Load), f3(c.Rate),
+			f3(ms(c.SlowBy)), f3(ms(c.Timeout)), strconv.Itoa(c.Rounds), strconv.FormatInt(c.Calls, 10),
+			f3(c.Throughput.Median), f3(c.Throughput.Min), f3(c.Throughput.Max),
+			f3(c.P50.Median), f3(c.P99.Median), f3(c.P99.Min), f3(c.P99.Max),
+			f6(c.TimeoutRate.Median), f6(c.ErrorRate.Median), f3(c.Lateness.Median), strconv.FormatInt(c.Late, 10),
+		})
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// PeersCSVHeader is the header row of WritePeersCSV.
+var PeersCSVHeader = []string{
+	"peer", "callers", "rounds", "throughput", "throughput_min", "throughput_max",
+	"p50_ms", "p99_ms", "p99_min_ms", "p99_max_ms", "allocs_per_call", "errors",
+}
+
+// WritePeersCSV writes one row per peer and number of callers, as
+// WriteCellsCSV does for the matrix.
+func WritePeersCSV(w io.Writer, r *Report) error {
+	_ = r.Provenance.WriteHeader(w, "# ")
+	cw := csv.NewWriter(w)
+	_ = cw.Write(PeersCSVHeader)
+	for _, c := range r.Peers {
+		_ = cw.Write([]string{
+			c.Peer, strconv.Itoa(c.Callers), strconv.Itoa(c.Rounds),
+			f3(c.Throughput.Median), f3(c.Throughput.Min), f3(c.Throughput.Max),
+			f3(c.P50.Median), f3(c.P99.Median), f3(c.P99.Min), f3(c.P99.Max),
+			f3(c.AllocsPerCall), strconv.FormatInt(c.Errors, 10),
+		})
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+func f3(v float64) string { return strconv.FormatFloat(v, 'f', 3, 64) }
+func f6(v float64) string { return strconv.FormatFloat(v, 'f', 6, 64) }
