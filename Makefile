@@ -6,8 +6,10 @@ MAKEFLAGS += --no-builtin-rules
 GO       ?= go
 FUZZTIME ?= 20s
 REPORTS  ?= reports
+BENCH    ?=
+VIEW     ?= 127.0.0.1:8080
 
-.PHONY: help test bench gobench fuzz ci
+.PHONY: help test bench view gobench fuzz ci
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-9s %s\n", $$1, $$2}'
@@ -16,8 +18,11 @@ test: ## go vet, then every test with -race and goroutine-leak checks
 	$(GO) vet ./...
 	$(GO) test -race -count=1 ./...
 
-bench: ## the main job: measure on loopback and write $(REPORTS)/
-	$(GO) run ./cmd/geerpc bench -out $(REPORTS)
+bench: ## the main job: measure on loopback, write $(REPORTS)/index.html (BENCH=quick or full resizes)
+	$(GO) run ./cmd/geerpc bench -out $(REPORTS) $(if $(BENCH),-size $(BENCH))
+
+view: ## serve $(REPORTS)/ at http://$(VIEW)/ until interrupted
+	$(GO) run ./cmd/geerpc report -dir $(REPORTS) -serve $(VIEW)
 
 gobench: ## go test benchmarks, -count=10, benchstat-ready, to $(REPORTS)/gobench.txt
 	mkdir -p $(REPORTS)
