@@ -1,0 +1,155 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/geerpclab/geerpc/chaos"
+	"github.com/geerpclab/geerpc/internal/provenance"
+)
+
+func init() {
+	commands["chaos"] = command{summary: "inject faults into live runs, check invariants, plot each balancing mode", run: runChaos}
+}
+
+// chaosRun is one scenario's outcome, for the summary.
+type chaosRun struct {
+	res     *chaos.Result
+	elapsed time.Duration
+}
+
+func runChaos(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("chaos", flag.ContinueOnError)
+	pattern := fs.String("scenario", "", "scenario file, or a glob such as 'chaos/scenarios/*.json' (required)")
+	out := fs.String("out", "reports/chaos", "directory the reports are written to")
+	seed := fs.Uint64("seed", 0, "seed replacing each scenario's own, to replay a run (0: the scenario's)")
+	quiet := fs.Bool("q", false, "no progress lines")
+	if err := parseFlags(fs, args, stderr); err != nil {
+		return err
+	}
+	scenarios, err := loadScenarios(*pattern)
+	if err != nil {
+		return err
+	}
+	opts := chaos.Options{Seed: *seed, Provenance: provenance.Collect(ctx)}
+	if !*quiet {
+		opts.Logger = slog.New(slog.NewTextHandler(stderr, nil))
+	}
+	var runs []chaosRun
+	for _, s := range scenarios {
+		run, err := runScenario(ctx, s, opts, *out, stdout, stderr)
+		if run.res != nil {
+			runs = append(runs, run)
+		}
+		if err != nil {
+			_ = writeChaosSummary(*out, opts.Provenance, runs)
+			return err
+		}
+	}
+	if err := writeChaosSummary(*out, opts.Provenance, runs); err != nil {
+		return err
+	}
+	return chaosFailures(runs)
+}
+
+// loadScenarios reads and validates every scenario the pattern matches
+// before any runs: a bad one is a usage error naming its field.
+func loadScenarios(pattern string) ([]*chaos.Scenario, error) {
+	if pattern == "" {
+		return nil, usageError{"-scenario is required: a scenario file or a glob"}
+	}
+	paths, err := filepath.Glob(pattern)
+	if err != nil {
+		return nil, usageError{fmt.Sprintf("-scenario %q: %v", pattern, err)}
+	}
+	if len(paths) == 0 {
+		return nil, usageError{fmt.Sprintf("-scenario %q matches no file", pattern)}
+	}
+	var out []*chaos.Scenario
+	for _, p := range paths {
+		s, err := chaos.Load(p)
+		if err != nil {
+			return nil, usageError{fmt.Sprintf("%s: %v", p, err)}
+		}
+		out = append(out, s)
+	}
+	return out, nil
+}
+
+// runScenario runs s, writes its reports (also when interrupted) and prints
+// its verdict table.
+func runScenario(ctx context.Context, s *chaos.Scenario, opts chaos.Options, dir string, stdout, stderr io.Writer) (chaosRun, error) {
+	if opts.Logger != nil {
+		fmt.Fprintf(stderr, "chaos: %s: %s\n", s.Name, s.Description)
+	}
+	start := time.Now()
+	res, err := chaos.Run(ctx, s, opts)
+	run := chaosRun{res: res, elapsed: time.Since(start)}
+	if res == nil {
+		return run, err
+	}
+	paths, werr := chaos.WriteReports(dir, res)
+	if werr != nil {
+		return run, errors.Join(err, werr)
+	}
+	if err := chaos.WriteText(stdout, res); err != nil {
+		return run, err
+	}
+	fmt.Fprintf(stdout, "\nreports: %s\n\n", strings.Join(paths, " "))
+	if errors.Is(err, chaos.ErrInterrupted) {
+		return run, fmt.Errorf("%w (faults undone; what was measured is in %s)", err, dir)
+	}
+	return run, err
+}
+
+// writeChaosSummary writes summary.txt: one line per scenario run.
+func writeChaosSummary(dir string, prov provenance.Info, runs []chaosRun) error {
+	if len(runs) == 0 {
+		return nil
+	}
+	var b strings.Builder
+	_ = prov.WriteHeader(&b, "# ")
+	b.WriteString("\n")
+	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "SCENARIO\tVARIANTS\tPASS\tFAIL\tINFO\tTOOK\tFAILED")
+	for _, r := range runs {
+		n := map[string]int{}
+		for _, v := range r.res.Verdicts {
+			n[v.Status]++
+		}
+		var failed []string
+		for _, v := range r.res.Failed() {
+			failed = append(failed, v.Invariant+" ("+v.Scope+")")
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%v\t%s\n", r.res.Scenario.Name, len(r.res.Variants),
+			n[chaos.StatusPass], n[chaos.StatusFail], n[chaos.StatusInfo], r.elapsed.Round(100*time.Millisecond), strings.Join(failed, "; "))
+	}
+	_ = tw.Flush()
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(dir, "summary.txt"), []byte(b.String()), 0o644)
+}
+
+// chaosFailures returns an error naming every failed invariant, or nil.
+func chaosFailures(runs []chaosRun) error {
+	var failed []string
+	for _, r := range runs {
+		for _, v := range r.res.Failed() {
+			failed = append(failed, fmt.Sprintf("%s: %s [%s]: %s (want %s)", r.res.Scenario.Name, v.Invariant, v.Scope, v.Measured, v.Want))
+		}
+	}
+	if len(failed) == 0 {
+		return nil
+	}
+	return fmt.Errorf("%d invariants failed:\n  %s", len(failed), strings.Join(failed, "\n  "))
+}
