@@ -9,7 +9,7 @@ REPORTS  ?= reports
 BENCH    ?=
 VIEW     ?= 127.0.0.1:8080
 
-.PHONY: help test bench view gobench fuzz ci
+.PHONY: help test bench view chaos gobench fuzz ci
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-9s %s\n", $$1, $$2}'
@@ -23,6 +23,9 @@ bench: ## the main job: measure on loopback, write $(REPORTS)/index.html (BENCH=
 
 view: ## serve $(REPORTS)/ at http://$(VIEW)/ until interrupted
 	$(GO) run ./cmd/geerpc report -dir $(REPORTS) -serve $(VIEW)
+
+chaos: ## run chaos/scenarios/*.json for every balancing mode, check the invariants, write $(REPORTS)/chaos/
+	$(GO) run ./cmd/geerpc chaos -scenario 'chaos/scenarios/*.json' -out $(REPORTS)/chaos
 
 gobench: ## go test benchmarks, -count=10, benchstat-ready, to $(REPORTS)/gobench.txt
 	mkdir -p $(REPORTS)
