@@ -19,9 +19,10 @@ func (r *Result) collect(s *Scenario, c *cluster, vs []*variant) {
 		}
 	}
 	for _, v := range vs {
-		calls, samples := v.rec.records()
+		all, samples := v.rec.records()
 		views, picks := v.bal.snapshot()
-		d := variantData{calls: calls, picks: picks, views: views, members: v.memberLog(), loadErr: v.loadErr,
+		calls := slices.DeleteFunc(slices.Clone(all), func(c callRecord) bool { return c.class == ClassCanceled })
+		d := variantData{all: all, calls: calls, picks: picks, views: views, members: v.memberLog(), loadErr: v.loadErr,
 			dropped: map[uint64]FaultType{}}
 		for k, t := range dropped {
 			if k>>seqBits == uint64(v.idx) {

@@ -60,7 +60,7 @@ func (r *Result) endOnce(i int) Verdict {
 	var bad, lost, dup int
 	var worst time.Duration = -1 << 62
 	unclassified := map[Class]int{}
-	for _, c := range r.raw[i].calls {
+	for _, c := range r.raw[i].all {
 		switch {
 		case c.ends == 0 || c.observed == 0:
 			lost++
@@ -77,7 +77,7 @@ func (r *Result) endOnce(i int) Verdict {
 			}
 		}
 	}
-	n := len(r.raw[i].calls)
+	n := len(r.raw[i].all)
 	ok := lost == 0 && dup == 0 && len(unclassified) == 0 && bad == 0 && n > 0
 	return verdict(ok, "calls end once, in time", r.Variants[i].Name, fmt.Sprintf("each once; ≤ deadline+%v", slack),
 		"%d calls: %d lost, %d twice, %s unclassified, %d late (latest %s from deadline)",
@@ -137,7 +137,7 @@ func (r *Result) maxShare(th ShareThreshold) []Verdict {
 		share, calls := r.shareDuring(i, th.Instance)
 		want := fmt.Sprintf("≤ %.1f%%", th.Max*100)
 		scope := vr.Name
-		if vr.Mode != th.Mode {
+		if vr.Mode != canonicalMode(th.Mode) {
 			out = append(out, Verdict{Invariant: "share of " + th.Instance + " during its faults", Scope: scope, Status: StatusInfo,
 				Measured: fmt.Sprintf("%.1f%% of %d calls, p99 %s", share*100, calls, fmtDur(r.p99During(i, th.Instance)))})
 			continue

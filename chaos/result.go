@@ -95,7 +95,8 @@ func (r *Result) Failed() []Verdict {
 
 // variantData is the raw data of one variant.
 type variantData struct {
-	calls   []callRecord
+	all     []callRecord // every call
+	calls   []callRecord // the measured ones: all but those an interruption canceled
 	picks   map[string][]time.Duration
 	views   []ViewChange
 	members []ViewChange

@@ -17,8 +17,9 @@ type Scenario struct {
 	Seed uint64 `json:"seed,omitempty"`
 	// Instances are the servers, each behind its own in-process proxy.
 	Instances []InstanceSpec `json:"instances"`
-	// Modes are the balancing modes compared, by xclient.SelectMode name;
-	// empty means all five.
+	// Modes are the balancing modes compared, by xclient.SelectMode name
+	// ("round-robin") or geerpc load's alias ("roundrobin"); empty means all
+	// five.
 	Modes []string `json:"modes,omitempty"`
 	// FailModes are the fail modes compared, by xclient.FailMode name;
 	// empty means failfast only. Every mode runs with every fail mode.

@@ -51,6 +51,7 @@ func TestDecodeRejectsBadScenariosNamingTheField(t *testing.T) {
 		{"threshold on a missing instance", func(s *Scenario) { s.Thresholds.MaxShare[0].Instance = "zz" }, "thresholds.max_share[0].instance", `no instance "zz"`},
 		{"threshold on a mode not run", func(s *Scenario) { s.Thresholds.MaxShare[0].Mode = "random" }, "thresholds.max_share[0].mode", "not one of the scenario's modes"},
 		{"unknown mode", func(s *Scenario) { s.Modes[1] = "p3c" }, "modes[1]", `unknown balancing mode "p3c"`},
+		{"mode twice by its alias", func(s *Scenario) { s.Modes[1] = "roundrobin" }, "modes[1]", `"roundrobin" is listed twice`},
 		{"unknown fail mode", func(s *Scenario) { s.FailModes[0] = "failslow" }, "fail_modes[0]", `unknown fail mode "failslow"`},
 		{"duplicate instance", func(s *Scenario) { s.Instances[1].Name = "a" }, "instances[1].name", `"a" is used twice`},
 		{"bad instance name", func(s *Scenario) { s.Instances[0].Name = "A B" }, "instances[0].name", "lower-case"},

@@ -32,13 +32,28 @@ var (
 	failModes = []xclient.FailMode{xclient.Failfast, xclient.Failover, xclient.Failtry}
 )
 
+// modeAliases are the short names geerpc load uses for some modes.
+var modeAliases = map[string]xclient.SelectMode{
+	"roundrobin": xclient.RoundRobinSelect, "weighted": xclient.WeightedRoundRobinSelect, "consistenthash": xclient.ConsistentHashSelect,
+}
+
+// parseMode reads a mode by its xclient name or its geerpc load alias.
 func parseMode(name string) (xclient.SelectMode, bool) {
 	for _, m := range modes {
 		if m.String() == name {
 			return m, true
 		}
 	}
-	return 0, false
+	m, ok := modeAliases[name]
+	return m, ok
+}
+
+// canonicalMode returns the xclient name of a mode name or alias.
+func canonicalMode(name string) string {
+	if m, ok := parseMode(name); ok {
+		return m.String()
+	}
+	return name
 }
 
 func parseFailMode(name string) (xclient.FailMode, bool) {
@@ -120,7 +135,8 @@ func (v *validator) modes() {
 	for i, m := range v.s.Modes {
 		_, ok := parseMode(m)
 		v.check(ok, fmt.Sprintf("modes[%d]", i), "unknown balancing mode %q (want one of %v)", m, modes)
-		v.check(!slices.Contains(v.s.Modes[:i], m), fmt.Sprintf("modes[%d]", i), "%q is listed twice", m)
+		twice := slices.ContainsFunc(v.s.Modes[:i], func(o string) bool { return canonicalMode(o) == canonicalMode(m) })
+		v.check(!twice, fmt.Sprintf("modes[%d]", i), "%q is listed twice", m)
 	}
 	for i, m := range v.s.FailModes {
 		_, ok := parseFailMode(m)

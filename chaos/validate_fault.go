@@ -132,14 +132,18 @@ func (s *Scenario) modeNames() []string {
 		}
 		return names
 	}
-	return s.Modes
+	names := make([]string, len(s.Modes))
+	for i, m := range s.Modes {
+		names[i] = canonicalMode(m)
+	}
+	return names
 }
 
 func (v *validator) thresholds() {
 	t, s := v.s.Thresholds, v.s
 	for i, m := range t.MaxShare {
 		p := fmt.Sprintf("thresholds.max_share[%d]", i)
-		v.check(slices.Contains(s.modeNames(), m.Mode), p+".mode", "%q is not one of the scenario's modes %v", m.Mode, s.modeNames())
+		v.check(slices.Contains(s.modeNames(), canonicalMode(m.Mode)), p+".mode", "%q is not one of the scenario's modes %v", m.Mode, s.modeNames())
 		v.check(s.instance(m.Instance) >= 0, p+".instance", "no instance %q", m.Instance)
 		v.check(!math.IsNaN(m.Max) && m.Max >= 0 && m.Max <= 1, p+".max", "%v is outside 0..1", m.Max)
 		v.check(s.targeted(m.Instance), p+".instance", "no fault targets %q, so there is no window to measure", m.Instance)
