@@ -119,7 +119,7 @@ func newPanel(r *Result, title, unit string) *plot.Plot {
 }
 
 // legendWidth is the column on the right that holds the legend.
-const legendWidth = 2.4 * vg.Inch
+const legendWidth = 2.9 * vg.Inch
 
 func newLegend() plot.Legend {
 	l := plot.NewLegend()

@@ -41,6 +41,8 @@ type variant struct {
 	last    []string
 }
 
+var _ loadgen.Invoker = (*variant)(nil)
+
 // newVariants returns a variant per mode and fail mode of s.
 func newVariants(s *Scenario, c *cluster, clk *clock, seed uint64) []*variant {
 	var vs []*variant
