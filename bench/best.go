@@ -16,7 +16,7 @@ type settingKey struct {
 func settingLabel(c Cell) string {
 	switch c.Experiment {
 	case ExpOpen:
-		return fmt.Sprintf("%s, open loop at %.0f%% of saturation (%.0f/s)", c.Workload, 100*c.Load, c.Rate)
+		return fmt.Sprintf("%s, open loop at %s/s (%.0f%% of the best closed loop)", c.Workload, fmtRate(c.Rate), 100*c.Load)
 	case ExpSlow:
 		return fmt.Sprintf("one of three slowed by %dms, %d in flight", c.SlowBy.Milliseconds(), c.InFlight)
 	case ExpUnequal:
@@ -55,13 +55,26 @@ func bestOf(cells []Cell) Best {
 		}
 	}
 	b.Mode = cells[best].Mode
+	for i, c := range cells {
+		if i != best && tied(c, cells[best]) {
+			b.Ties = append(b.Ties, c.Mode)
+		}
+	}
 	return b
 }
 
+// tied reports whether a and b fail as often and their p99 spreads
+// overlap: the rounds cannot tell them apart.
+func tied(a, b Cell) bool {
+	return failLevel(a) == failLevel(b) && a.P99.Min <= b.P99.Max && b.P99.Min <= a.P99.Max
+}
+
+// failLevel is the share of failed calls in tenths of a percent.
+func failLevel(c Cell) float64 { return math.Round(c.ErrorRate.Median * 1000) }
+
 // better reports whether a beats b: fewer failures, then a lower p99.
 func better(a, b Cell) bool {
-	fa, fb := math.Round(a.ErrorRate.Median*1000), math.Round(b.ErrorRate.Median*1000)
-	if fa != fb {
+	if fa, fb := failLevel(a), failLevel(b); fa != fb {
 		return fa < fb
 	}
 	return a.P99.Median < b.P99.Median

@@ -141,7 +141,8 @@ func figOpenLoop(r *Report) (*plot.Plot, Figure, bool, error) {
 	f := Figure{Name: "open-loop-p99", Section: "modes",
 		Title: "Open loop: p99 latency vs offered rate, three healthy instances",
 		Caption: "Calls are sent at a fixed rate whatever the servers do, and each latency runs from the call's due time, so queueing is not hidden (coordinated omission corrected). " +
-			"The rates are fractions of the best closed-loop throughput above. Read the knee: below it p99 stays near the service time; past saturation the queue, and p99, grow for as long as the run lasts, up to the timeout."}
+			"The rates are fractions of the best closed-loop throughput above. Read the knee: below it p99 stays near the service time; past saturation the queue, and p99, grow for as long as the run lasts, up to the timeout. " +
+			"The pacer and the hand-off to workers cost CPU of their own on the same cores, so the open loop saturates below the closed loop's best; where the achieved rate (best-mode table) falls short of the offered one, the machine was saturated."}
 	ss := bySeries(cellsOf(r, ExpOpen, ""), r.Plan.Modes, modeOf, func(c Cell) float64 { return math.Round(c.Rate) }, p99Of)
 	if len(ss) == 0 {
 		return nil, f, false, nil

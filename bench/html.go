@@ -75,7 +75,11 @@ func WriteHTML(w io.Writer, r *Report, figs []Figure) error {
 func bestTable(r *Report) ([]string, [][]bestCell) {
 	var rows [][]bestCell
 	for _, b := range r.Best {
-		row := []bestCell{{Text: b.Workload}, {Text: b.Mode, Best: true}}
+		best := b.Mode
+		if len(b.Ties) > 0 {
+			best += " (spread overlaps " + strings.Join(b.Ties, ", ") + ")"
+		}
+		row := []bestCell{{Text: b.Workload}, {Text: best, Best: true}}
 		for i, c := range b.Cells {
 			row = append(row, bestCell{Text: c, Best: i < len(r.Plan.Modes) && r.Plan.Modes[i] == b.Mode})
 		}

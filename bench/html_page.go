@@ -28,7 +28,7 @@ figcaption { max-width: 60em; font-size: 14px; color: #333; } .small { font-size
 <table class="prov">
 {{range .Prov}}<tr><td>{{index . 0}}</td><td><code>{{index . 1}}</code></td></tr>
 {{end}}</table>
-<p>Size <b>{{.R.Plan.Size}}</b>, {{.R.Plan.Rounds}} rounds per cell, the whole run took {{.Elapsed}}; instances: {{.R.Cluster}}.
+<p>Size <b>{{.R.Plan.Size}}</b>, rounds per cell: {{.R.Plan.Rounds}} (peers: {{.R.Plan.PeerRounds}}); the whole run took {{.Elapsed}}; instances: {{.R.Cluster}}.
 <b>Note:</b> {{.Shared}}. Every figure on this page comes from the run above; nothing is typed in by hand.</p>
 <p class="small">Contents: <a href="#targets">targets</a> · <a href="#best">best mode per workload</a>{{range .Sections}} · <a href="#{{.ID}}">{{.Title}}</a>{{end}} · <a href="#method">method</a> · <a href="#closing">closing note</a> · <a href="#data">data</a></p>
 
@@ -40,7 +40,7 @@ figcaption { max-width: 60em; font-size: 14px; color: #333; } .small { font-size
 {{end}}</table>
 
 <h2 id="best">Best mode per workload</h2>
-<p>For each workload and setting, the mode with the fewest failed calls (timeouts included, to a tenth of a percent), then the lowest p99. Each cell reads <i>p99 · throughput · share of calls failed</i>, medians over the rounds; the best is shaded.</p>
+<p>For each workload and setting, the mode with the fewest failed calls (timeouts included, to a tenth of a percent), then the lowest p99. Each cell reads <i>p99 · throughput · share of calls failed</i>, medians over the rounds; the best is shaded. When other modes fail as often and their p99 min..max overlaps the best's, the rounds cannot tell them apart: they are named beside it.</p>
 <table>
 <tr><th>workload</th><th>best</th>{{range .BestHead}}<th>{{.}}</th>{{end}}</tr>
 {{range .BestRows}}<tr>{{range .}}<td{{if .Best}} class="best"{{end}}>{{.Text}}</td>{{end}}</tr>

@@ -157,6 +157,9 @@ var NetRPC = Peer{Name: "net/rpc", Start: func(ctx context.Context) (Caller, fun
 type netRPCCaller struct{ c *rpc.Client }
 
 func (n netRPCCaller) Call(ctx context.Context, serviceMethod string, args, reply any) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	if ctx.Done() == nil {
 		return n.c.Call(serviceMethod, args, reply)
 	}

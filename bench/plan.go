@@ -51,7 +51,7 @@ func PlanFor(size string) (Plan, error) {
 		Modes: modeNames(AllModes), Service: time.Millisecond,
 		InFlight:    []int{1, 10, 100, 1000, 10_000},
 		SlowBy:      []time.Duration{0, 5 * time.Millisecond, 20 * time.Millisecond, 50 * time.Millisecond, 100 * time.Millisecond},
-		FixedFlight: 100, OpenLoad: []float64{0.25, 0.5, 0.75, 1, 1.25}, Weights: []int{1, 2, 4},
+		FixedFlight: 100, OpenLoad: []float64{0.1, 0.25, 0.5, 1, 1.25}, Weights: []int{1, 2, 4},
 		Timeouts:    Timeouts{Healthy: time.Second, Slow: 40 * time.Millisecond, Unequal: 100 * time.Millisecond, Open: time.Second},
 		PeerCallers: []int{1, 10, 100, 1000, 10_000}, PeerRounds: 5,
 		PeerDuration: 300 * time.Millisecond, PeerWarmup: 100 * time.Millisecond,

@@ -111,9 +111,22 @@ func (c *pipeClient) Call(ctx context.Context, serviceMethod string, args, reply
 	if serviceMethod != "Echo.Echo" || !ok1 || !ok2 {
 		return errOnlyEcho
 	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	call := &pipeCall{frame: make([]byte, 8+len(a.Payload)), ready: make(chan struct{})}
 	binary.BigEndian.PutUint64(call.frame, a.Nonce)
 	copy(call.frame[8:], a.Payload)
+	if err := c.wait(ctx, call); err != nil {
+		return err
+	}
+	r.Nonce, r.Payload, r.Instance = binary.BigEndian.Uint64(call.reply), call.reply[8:], "tcp-ceiling"
+	return nil
+}
+
+// wait queues call for the writer and waits for its reply, the end of the
+// connection or ctx.
+func (c *pipeClient) wait(ctx context.Context, call *pipeCall) error {
 	select {
 	case c.queue <- call:
 	case <-c.done:
@@ -132,11 +145,7 @@ func (c *pipeClient) Call(ctx context.Context, serviceMethod string, args, reply
 	case <-ctx.Done():
 		return ctx.Err()
 	}
-	if call.err != nil {
-		return call.err
-	}
-	r.Nonce, r.Payload, r.Instance = binary.BigEndian.Uint64(call.reply), call.reply[8:], "tcp-ceiling"
-	return nil
+	return call.err
 }
 
 // writeLoop writes queued frames, flushing when the queue runs dry.

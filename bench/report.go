@@ -130,5 +130,6 @@ type Verdict struct {
 type Best struct {
 	Workload string   `json:"workload"` // a label such as "healthy, 100 in flight"
 	Mode     string   `json:"mode"`
-	Cells    []string `json:"cells"` // per mode of the plan, in order: "p99 · calls/s · timeouts"
+	Ties     []string `json:"ties,omitempty"` // modes as good within the spread: same failures, overlapping p99 min..max
+	Cells    []string `json:"cells"`          // per mode of the plan, in order: "p99 · calls/s · failed"
 }

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"text/tabwriter"
 	"time"
 )
@@ -86,15 +87,19 @@ func WriteJSON(w io.Writer, r *Report) error {
 // per workload and the peers side by side.
 func WriteText(w io.Writer, r *Report) error {
 	_ = r.Provenance.WriteHeader(w, "# ")
-	fmt.Fprintf(w, "# size %s, %d rounds per cell, ran %s; %s\n", r.Plan.Size, r.Plan.Rounds, r.Elapsed.Round(time.Second), sharedCores)
+	fmt.Fprintf(w, "# size %s, rounds per cell: %d (peers: %d), ran %s; %s\n", r.Plan.Size, r.Plan.Rounds, r.Plan.PeerRounds, r.Elapsed.Round(time.Second), sharedCores)
 	fmt.Fprintln(w, "\ntargets:")
 	for _, v := range r.Targets {
 		fmt.Fprintf(w, "  %-6s %-64s %s\n", mark(v.Met), v.Name, v.Value)
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintf(tw, "\nbest mode per workload (fewest failed calls, then lowest p99):\nworkload\tbest\t%s\n", joinTabs(r.Plan.Modes))
+	fmt.Fprintf(tw, "\nbest mode per workload (fewest failed calls, then lowest p99; ~ modes within its spread):\nworkload\tbest\t%s\n", strings.Join(r.Plan.Modes, "\t"))
 	for _, b := range r.Best {
-		fmt.Fprintf(tw, "%s\t%s\t%s\n", b.Workload, b.Mode, joinTabs(b.Cells))
+		best := b.Mode
+		if len(b.Ties) > 0 {
+			best += " ~" + strings.Join(b.Ties, ",")
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", b.Workload, best, strings.Join(b.Cells, "\t"))
 	}
 	fmt.Fprintln(tw, "\npeers, 581-byte Echo on one connection:\ncallers\tpeer\tcalls/s (min..max)\tp50\tp99 (min..max)\tallocs/call\terrors")
 	for _, c := range r.Peers {
@@ -109,17 +114,6 @@ func WriteText(w io.Writer, r *Report) error {
 		fmt.Fprintf(w, "note: %s\n", n)
 	}
 	return nil
-}
-
-func joinTabs(v []string) string {
-	s := ""
-	for i, x := range v {
-		if i > 0 {
-			s += "\t"
-		}
-		s += x
-	}
-	return s
 }
 
 // CellsCSVHeader is the header row of WriteCellsCSV.
