@@ -41,6 +41,7 @@ func (r *Result) judge() {
 		r.add(r.noFailuresRegistryDown()...)
 	}
 	r.add(r.recoveries()...)
+	r.add(r.stallVerdict())
 }
 
 func (r *Result) add(vs ...Verdict) { r.Verdicts = append(r.Verdicts, vs...) }

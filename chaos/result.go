@@ -16,6 +16,7 @@ type Result struct {
 	Start       time.Time       `json:"start"`
 	Interrupted bool            `json:"interrupted"`
 	Resources   Resources       `json:"resources"`
+	Stalls      Stalls          `json:"stalls"`
 	Faults      []FaultRecord   `json:"faults"`
 	Variants    []VariantResult `json:"variants"`
 	Verdicts    []Verdict       `json:"verdicts"`

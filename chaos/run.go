@@ -99,18 +99,21 @@ func execute(ctx context.Context, s *Scenario, res *Result, opts Options) error 
 		}
 	}
 	res.Faults = newFaultRecords(s)
-	drive(ctx, s, c, clk, vs, res.Faults, log)
+	var sw stallWatch
+	drive(ctx, s, c, clk, vs, res.Faults, &sw, log)
+	res.Stalls = sw.stalls()
 	res.collect(s, c, vs)
 	return nil
 }
 
 // drive runs the load of every variant and the fault timeline from the same
 // start, and returns when all calls have ended and every fault is undone.
-func drive(ctx context.Context, s *Scenario, c *cluster, clk *clock, vs []*variant, recs []FaultRecord, log *slog.Logger) {
+func drive(ctx context.Context, s *Scenario, c *cluster, clk *clock, vs []*variant, recs []FaultRecord, sw *stallWatch, log *slog.Logger) {
 	clk.t0 = time.Now()
 	wctx, stopWatch := context.WithCancel(ctx)
 	var wg sync.WaitGroup
 	wg.Go(func() { watchMembers(wctx, vs) })
+	wg.Go(func() { sw.watch(wctx, clk) })
 	wg.Go(func() { schedule(ctx, c, clk.t0, recs, log) })
 	var loads sync.WaitGroup
 	for _, v := range vs {
