@@ -296,7 +296,7 @@ func figSharesUnequal(r *Report) (*plot.Plot, Figure, bool, error) {
 	f := Figure{Name: "shares-unequal", Section: "unequal",
 		Title: fmt.Sprintf("Share of calls per instance, unequal capacity (weights %s, %d in flight)", joinInts(r.Plan.Weights, ":"), r.Plan.FixedFlight),
 		Caption: "Where the balancer sent the calls (counted from the XClient's call info). The instances' service times are inversely proportional to their weights. " +
-			"Random and round robin split evenly whatever the capacity; weighted round robin follows the registered weights; P2C follows the measured latency and load; consistent hashing follows the keys."}
+			"Random and round robin split evenly whatever the capacity; weighted round robin follows the registered weights, and so does consistent hashing, which gives each instance ring points in proportion to its weight; P2C follows the measured latency and load."}
 	lat := r.Plan.unequalLatency()
 	label := func(inst string) string {
 		var i int

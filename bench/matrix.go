@@ -40,6 +40,7 @@ func RunMatrix(ctx context.Context, o Options) (*Report, error) {
 	if err := o.Plan.Validate(); err != nil {
 		return nil, err
 	}
+	o.Plan.Modes = modeNames(o.Plan.modes()) // aliases to the names reports use
 	m := &matrix{o: o, plan: o.Plan, prog: newTicker(o, o.Plan)}
 	m.rep = &Report{Schema: SchemaVersion, Provenance: provenance.Collect(ctx), Plan: o.Plan, Cluster: "in-process"}
 	start := time.Now()

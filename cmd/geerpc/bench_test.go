@@ -44,7 +44,7 @@ func TestBenchBadFlagsExit2NamingTheFlag(t *testing.T) {
 func TestBenchWritesTheReportAndSaysWhere(t *testing.T) {
 	dir := t.TempDir()
 	var stdout, stderr bytes.Buffer
-	args := []string{"bench", "-size", "quick", "-rounds", "1", "-duration", "40ms", "-modes", "round-robin,p2c", "-inflight", "1,10", "-peers=false", "-out", dir}
+	args := []string{"bench", "-size", "quick", "-rounds", "1", "-duration", "40ms", "-modes", "roundrobin,p2c", "-inflight", "1,10", "-peers=false", "-out", dir}
 	if code := run(t.Context(), args, &stdout, &stderr); code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr.String())
 	}
