@@ -39,7 +39,7 @@ type instance struct {
 func StartCluster(ctx context.Context, weights []int) (*Cluster, error) {
 	regURL, stopReg, err := startRegistry()
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("bench: starting the registry: %w", err)
 	}
 	c := &Cluster{names: map[string]string{}, discovery: func() xclient.Discovery {
 		return xclient.NewGeeRegistryDiscovery(regURL, 0)
@@ -51,7 +51,7 @@ func StartCluster(ctx context.Context, weights []int) (*Cluster, error) {
 	}
 	if err != nil {
 		c.stop()
-		return nil, err
+		return nil, fmt.Errorf("bench: starting the cluster: %w", err)
 	}
 	return c, nil
 }
@@ -119,7 +119,7 @@ func (c *Cluster) await(ctx context.Context, n int) error {
 		}
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("bench: waiting for %d instances in the registry: %w", n, ctx.Err())
+			return fmt.Errorf("waiting for %d instances in the registry: %w", n, ctx.Err())
 		case <-time.After(20 * time.Millisecond):
 		}
 		d = c.discovery() // a new discovery asks the registry at once

@@ -16,7 +16,7 @@ import (
 // package, called with UnaryCall over one HTTP/2 connection (insecure, on
 // loopback). An Echo call of n bytes sends an n-byte payload and asks for
 // an n-byte answer, as grpc-go's benchmarks do.
-var GRPC = Peer{Name: "grpc-go", Start: func(ctx context.Context) (Caller, func(), error) {
+var GRPC = newPeer("grpc-go", func(ctx context.Context) (Caller, func(), error) {
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, nil, err
@@ -26,10 +26,10 @@ var GRPC = Peer{Name: "grpc-go", Start: func(ctx context.Context) (Caller, func(
 		grpc.WithTransportCredentials(insecure.NewCredentials()))
 	if err != nil {
 		stopServer()
-		return nil, nil, fmt.Errorf("bench: grpc-go client: %w", err)
+		return nil, nil, fmt.Errorf("grpc-go client: %w", err)
 	}
 	return grpcCaller{testgrpc.NewBenchmarkServiceClient(cc)}, func() { _ = cc.Close(); stopServer() }, nil
-}}
+})
 
 // grpcCaller adapts grpc-go's BenchmarkServiceClient to Echo.Echo. The
 // service answers a fresh payload of the asked size rather than an echo, so

@@ -40,16 +40,14 @@ var Transports = []string{"tcp", "unix", "http"}
 
 // GeeRPC returns the geerpc peer with the given codec over TCP.
 func GeeRPC(ct codec.Type) Peer {
-	p := GeeRPCOver(ct, "tcp")
-	p.Name = "geerpc-" + shortCodec(ct)
-	return p
+	return newPeer("geerpc-"+shortCodec(ct), GeeRPCOver(ct, "tcp").Start)
 }
 
 // GeeRPCOver is like GeeRPC but over transport: "tcp", "unix" (a socket in
 // a temporary directory) or "http" (CONNECT to an HTTP server).
 func GeeRPCOver(ct codec.Type, transport string) Peer {
 	name := "geerpc-" + shortCodec(ct) + "-" + transport
-	return Peer{Name: name, Start: func(ctx context.Context) (Caller, func(), error) {
+	return newPeer(name, func(ctx context.Context) (Caller, func(), error) {
 		srv := geerpc.NewServer()
 		if _, err := demo.RegisterAll(srv, demo.Config{Instance: "bench"}); err != nil {
 			return nil, nil, err
@@ -64,6 +62,17 @@ func GeeRPCOver(ct codec.Type, transport string) Peer {
 			return nil, nil, err
 		}
 		return c, func() { _ = c.Close(); stopServer() }, nil
+	})
+}
+
+// newPeer returns the peer name whose Start wraps start's errors.
+func newPeer(name string, start func(ctx context.Context) (Caller, func(), error)) Peer {
+	return Peer{Name: name, Start: func(ctx context.Context) (Caller, func(), error) {
+		c, stop, err := start(ctx)
+		if err != nil {
+			return nil, nil, fmt.Errorf("bench: starting %s: %w", name, err)
+		}
+		return c, stop, nil
 	}}
 }
 
@@ -116,7 +125,7 @@ func listen(transport string) (net.Listener, string, func(), error) {
 		}
 		return lis, "unix@" + path, func() { _ = os.RemoveAll(dir) }, nil
 	}
-	return nil, "", nil, fmt.Errorf("bench: unknown transport %q (want tcp, unix or http)", transport)
+	return nil, "", nil, fmt.Errorf("unknown transport %q (want tcp, unix or http)", transport)
 }
 
 func shortCodec(ct codec.Type) string {
@@ -127,11 +136,11 @@ func shortCodec(ct codec.Type) string {
 }
 
 // NetRPC is the stock net/rpc peer (gob over TCP).
-var NetRPC = Peer{Name: "net/rpc", Start: func(ctx context.Context) (Caller, func(), error) {
+var NetRPC = newPeer("net/rpc", func(ctx context.Context) (Caller, func(), error) {
 	srv := rpc.NewServer()
 	svc := demo.New(demo.Config{Instance: "bench"})
 	if err := srv.Register(svc.Echo); err != nil {
-		return nil, nil, fmt.Errorf("bench: registering Echo on net/rpc: %w", err)
+		return nil, nil, fmt.Errorf("registering Echo on net/rpc: %w", err)
 	}
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -150,7 +159,7 @@ var NetRPC = Peer{Name: "net/rpc", Start: func(ctx context.Context) (Caller, fun
 		return nil, nil, err
 	}
 	return netRPCCaller{c}, stop, nil
-}}
+})
 
 // netRPCCaller adapts *rpc.Client. net/rpc has no context: a call whose ctx
 // ends returns ctx's error at once, and its reply is dropped when it comes.

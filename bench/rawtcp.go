@@ -18,7 +18,7 @@ import (
 // nonce and the payload; the server writes every frame back as it reads it,
 // flushing when its input runs dry, and the client matches replies to calls
 // in order. No codec, no headers, no per-call goroutine on the server.
-var TCPCeiling = Peer{Name: "tcp-ceiling", Start: func(ctx context.Context) (Caller, func(), error) {
+var TCPCeiling = newPeer("tcp-ceiling", func(ctx context.Context) (Caller, func(), error) {
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, nil, err
@@ -34,7 +34,7 @@ var TCPCeiling = Peer{Name: "tcp-ceiling", Start: func(ctx context.Context) (Cal
 	}
 	c := newPipeClient(conn)
 	return c, func() { c.close(); _ = lis.Close(); <-srvDone }, nil
-}}
+})
 
 // serveEcho echoes frames on every connection lis accepts until it closes,
 // then waits for the connections to end.
