@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"runtime"
+	"time"
 
 	"github.com/geerpclab/geerpc/demo"
 	"github.com/geerpclab/geerpc/loadgen"
@@ -30,7 +31,7 @@ func (m *matrix) runPeers(ctx context.Context) ([]PeerCell, error) {
 				if err != nil {
 					return cells, fmt.Errorf("bench: %s with %d callers: %w", p.Name, callers, err)
 				}
-				r.allocs -= harness
+				r.allocs -= harness.allocs
 				runs[i] = append(runs[i], r)
 				m.prog.done(fmt.Sprintf("%-11s %-14s %-20s callers %d  round %d/%d", "peers", "echo-581B",
 					p.Name, callers, round+1, m.plan.PeerRounds), r.throughput, r.p99)
@@ -47,6 +48,7 @@ func (m *matrix) runPeers(ctx context.Context) ([]PeerCell, error) {
 type peerRun struct {
 	figures
 	allocs float64 // per call, client and server together
+	cpu    float64 // µs of CPU per call, client, server and load generator together
 	errors int64
 }
 
@@ -61,16 +63,15 @@ func (m *matrix) peerOnce(ctx context.Context, p Peer, callers int) (peerRun, er
 	return m.measureEcho(ctx, c, callers)
 }
 
-// harnessAllocs returns the allocations per call of the load generator
-// itself, measured with a fake peer that answers at once.
-func (m *matrix) harnessAllocs(ctx context.Context, callers int) (float64, error) {
+// harnessAllocs measures the load generator itself, with a fake peer that
+// answers at once: its allocations per call are subtracted from the peers'.
+func (m *matrix) harnessAllocs(ctx context.Context, callers int) (peerRun, error) {
 	fake := loadgen.InvokerFunc(func(_ context.Context, _ string, args, reply any) error {
 		a, r := args.(demo.EchoArgs), reply.(*demo.EchoReply)
 		r.Nonce, r.Payload = a.Nonce, a.Payload
 		return nil
 	})
-	r, err := m.measureEcho(ctx, fake, callers)
-	return r.allocs, err
+	return m.measureEcho(ctx, fake, callers)
 }
 
 // measureEcho is one closed-loop Echo run with allocation counting.
@@ -78,10 +79,12 @@ func (m *matrix) measureEcho(ctx context.Context, c Caller, callers int) (peerRu
 	var before, after runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&before)
+	cpu0 := cpuTime()
 	met, err := loadgen.Run(ctx, c, loadgen.Options{
 		Targets:     []loadgen.Target{loadgen.EchoTarget(PayloadSize)},
 		Concurrency: callers, Duration: m.plan.PeerDuration, Warmup: m.plan.PeerWarmup,
 	})
+	cpu := cpuTime() - cpu0
 	runtime.ReadMemStats(&after)
 	if err == nil {
 		err = ctx.Err()
@@ -93,6 +96,7 @@ func (m *matrix) measureEcho(ctx context.Context, c Caller, callers int) (peerRu
 	return peerRun{
 		figures: figuresOf(met, 0),
 		allocs:  float64(after.Mallocs-before.Mallocs) / float64(started),
+		cpu:     float64(cpu) / float64(time.Microsecond) / float64(started),
 		errors:  met.Calls - met.OK,
 	}, nil
 }
@@ -112,6 +116,7 @@ func peerCell(peer string, callers int, runs []peerRun) PeerCell {
 		P50:           get(func(r peerRun) float64 { return r.p50 }),
 		P99:           get(func(r peerRun) float64 { return r.p99 }),
 		AllocsPerCall: get(func(r peerRun) float64 { return r.allocs }).Median,
+		CPUPerCall:    get(func(r peerRun) float64 { return r.cpu }).Median,
 	}
 	for _, r := range runs {
 		c.Errors += r.errors

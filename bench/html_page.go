@@ -71,7 +71,7 @@ figcaption { max-width: 60em; font-size: 14px; color: #333; } .small { font-size
 </body>
 </html>
 {{define "peers"}}<table>
-<tr><th>callers</th><th>peer</th><th>calls/s median (min..max)</th><th>p50</th><th>p99 median (min..max)</th><th>allocs/call</th><th>errors</th></tr>
-{{range .Peers}}<tr><td class="num">{{.Callers}}</td><td>{{.Peer}}</td><td class="num">{{printf "%.0f" .Throughput.Median}} ({{printf "%.0f" .Throughput.Min}}..{{printf "%.0f" .Throughput.Max}})</td><td class="num">{{ms .P50.Median}}</td><td class="num">{{stat .P99}}</td><td class="num">{{f1 .AllocsPerCall}}</td><td class="num">{{.Errors}}</td></tr>
+<tr><th>callers</th><th>peer</th><th>calls/s median (min..max)</th><th>p50</th><th>p99 median (min..max)</th><th>allocs/call</th><th>CPU µs/call</th><th>errors</th></tr>
+{{range .Peers}}<tr><td class="num">{{.Callers}}</td><td>{{.Peer}}</td><td class="num">{{printf "%.0f" .Throughput.Median}} ({{printf "%.0f" .Throughput.Min}}..{{printf "%.0f" .Throughput.Max}})</td><td class="num">{{ms .P50.Median}}</td><td class="num">{{stat .P99}}</td><td class="num">{{f1 .AllocsPerCall}}</td><td class="num">{{f1 .CPUPerCall}}</td><td class="num">{{.Errors}}</td></tr>
 {{end}}</table>{{end}}
 `

@@ -113,6 +113,7 @@ type PeerCell struct {
 	P50           Stat    `json:"p50_ms"`          //
 	P99           Stat    `json:"p99_ms"`          //
 	AllocsPerCall float64 `json:"allocs_per_call"` // median; client and server in one process, the load generator's own subtracted
+	CPUPerCall    float64 `json:"cpu_us_per_call"` // median µs of CPU (user and system) per call: client, server and load generator
 	Errors        int64   `json:"errors"`          // calls not OK, all rounds
 }
 

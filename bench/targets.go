@@ -52,6 +52,16 @@ func ceilingNote(r *Report, callers int) string {
 		c.Throughput.Median, 100*g.Throughput.Median/c.Throughput.Median)
 }
 
+// cpuNote compares the CPU per call of geerpc and a peer: once the cores
+// are saturated, throughput follows it.
+func cpuNote(g, p PeerCell) string {
+	if g.CPUPerCall <= 0 || p.CPUPerCall <= 0 {
+		return ""
+	}
+	return fmt.Sprintf(" The process spent %.1fµs of CPU per geerpc call and %.1fµs per %s call (client, server and load generator): %.2fx; where both keep the cores busy, the throughput ratio follows this one.",
+		g.CPUPerCall, p.CPUPerCall, p.Peer, p.CPUPerCall/g.CPUPerCall)
+}
+
 func throughputTarget(r *Report, issue, peer string, factor float64) (Verdict, bool) {
 	g, ok1 := r.FindPeer(peerGee, 100)
 	p, ok2 := r.FindPeer(peer, 100)
@@ -62,7 +72,7 @@ func throughputTarget(r *Report, issue, peer string, factor float64) (Verdict, b
 	name := fmt.Sprintf("100 callers: throughput >= %gx %s's", factor, peer)
 	value := fmt.Sprintf("%.2fx (%.0f vs %.0f calls/s)", ratio, g.Throughput.Median, p.Throughput.Median)
 	why := fmt.Sprintf("geerpc did %.0f calls/s, %s %.0f; the gap is %.2fx where %gx was promised.",
-		g.Throughput.Median, peer, p.Throughput.Median, ratio, factor) + ceilingNote(r, 100)
+		g.Throughput.Median, peer, p.Throughput.Median, ratio, factor) + cpuNote(g, p) + ceilingNote(r, 100)
 	return verdictOf(issue, name, ratio >= factor, value, why), true
 }
 
@@ -88,8 +98,8 @@ func latencyTarget(r *Report) (Verdict, bool) {
 	ratio := ratioOf(n.Throughput.Median, g.Throughput.Median) // latency ratio at one caller
 	gl, nl := 1e6/g.Throughput.Median, 1e6/n.Throughput.Median
 	value := fmt.Sprintf("%.2fx (%.1fµs vs %.1fµs per call)", ratio, gl, nl)
-	why := fmt.Sprintf("one call round trip took %.1fµs on geerpc and %.1fµs on net/rpc; at one caller both are dominated by the loopback round trip and the scheduler's wake-ups, which the frameworks share.%s",
-		gl, nl, ceilingNote(r, 1))
+	why := fmt.Sprintf("one call round trip took %.1fµs on geerpc and %.1fµs on net/rpc, of which the process spent %.1fµs and %.1fµs of CPU: the rest is waiting, for the loopback round trip and the scheduler's wake-ups, which the frameworks share.%s",
+		gl, nl, g.CPUPerCall, n.CPUPerCall, ceilingNote(r, 1))
 	return verdictOf("core", "1 caller: latency <= 0.7x net/rpc's", ratio <= 0.7, value, why), true
 }
 
@@ -112,7 +122,7 @@ func allocTarget(r *Report) (Verdict, bool) {
 		return Verdict{}, false
 	}
 	value := fmt.Sprintf("%.1f vs %.1f per call", g.AllocsPerCall, n.AllocsPerCall)
-	why := fmt.Sprintf("geerpc allocated %.1f times per call (client and server, 100 callers) against net/rpc's %.1f; both encode with encoding/gob, whose per-value allocations are shared.",
+	why := fmt.Sprintf("geerpc allocated %.1f times per call (client and server, 100 callers, the load generator's own subtracted) against net/rpc's %.1f; both encode with encoding/gob.",
 		g.AllocsPerCall, n.AllocsPerCall)
 	return verdictOf("core", "allocations per call <= half of net/rpc's", g.AllocsPerCall <= n.AllocsPerCall/2, value, why), true
 }

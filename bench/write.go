@@ -101,11 +101,11 @@ func WriteText(w io.Writer, r *Report) error {
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\n", b.Workload, best, strings.Join(b.Cells, "\t"))
 	}
-	fmt.Fprintln(tw, "\npeers, 581-byte Echo on one connection:\ncallers\tpeer\tcalls/s (min..max)\tp50\tp99 (min..max)\tallocs/call\terrors")
+	fmt.Fprintln(tw, "\npeers, 581-byte Echo on one connection:\ncallers\tpeer\tcalls/s (min..max)\tp50\tp99 (min..max)\tallocs/call\tCPU µs/call\terrors")
 	for _, c := range r.Peers {
-		fmt.Fprintf(tw, "%d\t%s\t%.0f (%.0f..%.0f)\t%s\t%s (%s..%s)\t%.1f\t%d\n", c.Callers, c.Peer,
+		fmt.Fprintf(tw, "%d\t%s\t%.0f (%.0f..%.0f)\t%s\t%s (%s..%s)\t%.1f\t%.1f\t%d\n", c.Callers, c.Peer,
 			c.Throughput.Median, c.Throughput.Min, c.Throughput.Max, fmtMillis(c.P50.Median),
-			fmtMillis(c.P99.Median), fmtMillis(c.P99.Min), fmtMillis(c.P99.Max), c.AllocsPerCall, c.Errors)
+			fmtMillis(c.P99.Median), fmtMillis(c.P99.Min), fmtMillis(c.P99.Max), c.AllocsPerCall, c.CPUPerCall, c.Errors)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -146,7 +146,7 @@ func WriteCellsCSV(w io.Writer, r *Report) error {
 // PeersCSVHeader is the header row of WritePeersCSV.
 var PeersCSVHeader = []string{
 	"peer", "callers", "rounds", "throughput", "throughput_min", "throughput_max",
-	"p50_ms", "p99_ms", "p99_min_ms", "p99_max_ms", "allocs_per_call", "errors",
+	"p50_ms", "p99_ms", "p99_min_ms", "p99_max_ms", "allocs_per_call", "cpu_us_per_call", "errors",
 }
 
 // WritePeersCSV writes one row per peer and number of callers, as
@@ -160,7 +160,7 @@ func WritePeersCSV(w io.Writer, r *Report) error {
 			c.Peer, strconv.Itoa(c.Callers), strconv.Itoa(c.Rounds),
 			f3(c.Throughput.Median), f3(c.Throughput.Min), f3(c.Throughput.Max),
 			f3(c.P50.Median), f3(c.P99.Median), f3(c.P99.Min), f3(c.P99.Max),
-			f3(c.AllocsPerCall), strconv.FormatInt(c.Errors, 10),
+			f3(c.AllocsPerCall), f3(c.CPUPerCall), strconv.FormatInt(c.Errors, 10),
 		})
 	}
 	cw.Flush()
