@@ -204,14 +204,14 @@ func (sc *serverConn) handle(req *request) {
 	}
 	d := sc.opt.HandleTimeout
 	if d <= 0 {
-		sc.reply(req, req.svc.call(ctx, req.mtype, req.argv, req.replyv))
+		sc.reply(req, sc.run(ctx, req))
 		putRequest(req)
 		return
 	}
 	// The timer may still hold req after we return: req is not reused.
 	t := time.AfterFunc(d, func() { sc.reply(req, handleTimeoutError(d)) })
 	defer t.Stop()
-	err := req.svc.call(ctx, req.mtype, req.argv, req.replyv)
+	err := sc.run(ctx, req)
 	if errors.Is(err, context.DeadlineExceeded) && time.Since(req.start) >= d {
 		err = handleTimeoutError(d)
 	}
@@ -225,7 +225,7 @@ func handleTimeoutError(d time.Duration) error {
 // callContext is the context a context-aware method gets: it ends with the
 // connection, the caller's deadline or the handle timeout.
 func (sc *serverConn) callContext(req *request) (context.Context, context.CancelFunc) {
-	if !req.mtype.withCtx {
+	if !req.mtype.withCtx && sc.srv.opts.Interceptor == nil {
 		return sc.ctx, nil
 	}
 	deadline, ok := time.Time{}, false
@@ -243,12 +243,17 @@ func (sc *serverConn) callContext(req *request) (context.Context, context.Cancel
 	return context.WithDeadline(sc.ctx, deadline)
 }
 
-// reply sends the one reply of req: its result, or err.
+// reply sends the one reply of req: its result, or err. ErrNoReply from
+// an Interceptor ends the call without a reply.
 func (sc *serverConn) reply(req *request, err error) {
 	if !req.replied.CompareAndSwap(false, true) {
 		return
 	}
 	defer sc.handlers.Done()
+	if errors.Is(err, ErrNoReply) {
+		sc.recordAndRelease(req, err)
+		return
+	}
 	h := &req.h // the request's header becomes the reply's
 	h.Deadline = 0
 	var body any = invalidRequest
@@ -257,15 +262,21 @@ func (sc *serverConn) reply(req *request, err error) {
 	} else {
 		body = req.replyv.Interface()
 	}
-	if req.mtype != nil {
-		req.mtype.stats.record(time.Since(req.start), err != nil)
-	}
-	batch := sc.inflight.Add(-1) > 0
-	sc.srv.inflight.Add(-1)
+	batch := sc.recordAndRelease(req, err)
 	if werr := sc.w.write(h, body, batch); werr != nil {
 		sc.srv.opts.Logger.Info("geerpc: closing connection", "reason", werr)
 		sc.close()
 	}
+}
+
+// recordAndRelease counts req's outcome and ends it in the in-flight
+// counts; it reports whether other calls of the connection are in flight.
+func (sc *serverConn) recordAndRelease(req *request, err error) bool {
+	if req.mtype != nil {
+		req.mtype.stats.record(time.Since(req.start), err != nil)
+	}
+	sc.srv.inflight.Add(-1)
+	return sc.inflight.Add(-1) > 0
 }
 
 var requestPool = sync.Pool{New: func() any { return new(request) }}

@@ -29,6 +29,9 @@ type ServerOptions struct {
 	// MaxRequests bounds the calls in flight on the whole server, as
 	// MaxRequestsPerConn does for one connection. Zero means 65,536.
 	MaxRequests int
+	// Interceptor, when set, runs around every call the server executes
+	// (middleware: logging, auth, fault injection). Nil means none.
+	Interceptor Interceptor
 }
 
 func (o ServerOptions) withDefaults() ServerOptions {
