@@ -185,8 +185,8 @@ func (c *loadConfig) resolve() error {
 	if c.failMode, ok = failModes[strings.ToLower(c.failmode)]; !ok {
 		return usageError{fmt.Sprintf("-failmode %q: want failfast, failover or failtry", c.failmode)}
 	}
-	for _, name := range strings.Split(c.method, ",") {
-		t, err := c.target(strings.TrimSpace(name))
+	for _, name := range methodNames(c.method) {
+		t, err := c.target(name)
 		if err != nil {
 			return err
 		}
@@ -315,12 +315,9 @@ func (c *loadConfig) discoverEtcd(ctx context.Context) (*source, error) {
 // discoverServers checks the -servers list and that at least one of them
 // answers; the others are reported on stderr.
 func (c *loadConfig) discoverServers(ctx context.Context, stderr io.Writer) (*source, error) {
-	addrs := strings.Split(c.servers, ",")
-	for i, a := range addrs {
-		addrs[i] = strings.TrimSpace(a)
-		if err := checkServerAddr(addrs[i]); err != nil {
-			return nil, usageError{fmt.Sprintf("-servers: %v", err)}
-		}
+	addrs, err := parseServers(c.servers)
+	if err != nil {
+		return nil, err
 	}
 	if err := checkLoopbackAll(addrs, c.allowRemote); err != nil {
 		return nil, err
@@ -338,6 +335,28 @@ func (c *loadConfig) discoverServers(ctx context.Context, stderr io.Writer) (*so
 		fmt.Fprintf(stderr, "load: warning: %s unreachable for now\n", d)
 	}
 	return &source{d: xclient.NewMultiServerDiscovery(addrs), what: "-servers", addrs: addrs}, nil
+}
+
+// parseServers splits a -servers list at its commas, trims each address and
+// checks that load can dial it; the error is a usage error naming the flag.
+func parseServers(list string) ([]string, error) {
+	addrs := strings.Split(list, ",")
+	for i, a := range addrs {
+		addrs[i] = strings.TrimSpace(a)
+		if err := checkServerAddr(addrs[i]); err != nil {
+			return nil, usageError{fmt.Sprintf("-servers: %v", err)}
+		}
+	}
+	return addrs, nil
+}
+
+// methodNames splits a -method list at its commas and trims each name.
+func methodNames(list string) []string {
+	names := strings.Split(list, ",")
+	for i, n := range names {
+		names[i] = strings.TrimSpace(n)
+	}
+	return names
 }
 
 // checkTargets checks that the source lists servers, all on loopback unless
