@@ -2,17 +2,13 @@ package chaos
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"math"
 	"sync"
 	"time"
-)
 
-// DropMargin is how long after the caller's deadline a handler whose reply
-// or request was dropped returns. The core then writes its (error) reply,
-// which the client, having given up at its deadline, reads and discards.
-const DropMargin = 100 * time.Millisecond
+	"github.com/geerpclab/geerpc/geerpc"
+)
 
 // CallFault is a per-call fault on one instance's services.
 type CallFault struct {
@@ -27,8 +23,8 @@ type CallStats struct {
 	Executed        int64 `json:"executed"`         // of which the method ran
 	Delayed         int64 `json:"delayed"`          // delay faults applied
 	Aborted         int64 `json:"aborted"`          // answered ErrInjectedAbort
-	RepliesDropped  int64 `json:"replies_dropped"`  // ran, reply held past the deadline
-	RequestsDropped int64 `json:"requests_dropped"` // never ran, held past the deadline
+	RepliesDropped  int64 `json:"replies_dropped"`  // ran, no reply sent
+	RequestsDropped int64 `json:"requests_dropped"` // never ran, no reply sent
 }
 
 // CallInjector applies call faults to the calls of one instance, as a server
@@ -37,15 +33,13 @@ type CallStats struct {
 // replays from its seed: Echo calls are keyed by their nonce (and a retry of
 // the same nonce draws anew), other calls by their arrival order.
 //
-// What a caller can observe: a delay adds its time before the method runs;
-// an abort answers a geerpc.ServerError with ErrInjectedAbort's text and
-// does not run the method; a dropped reply runs the method, then holds the
-// handler until DropMargin after the call's deadline (or until the
-// connection closes or the instance stops), so the caller times out at its
-// deadline and the late reply the core then writes is discarded by the
-// client as unknown; a dropped request does the same without running the
-// method. A call without a deadline is held until its connection closes.
-// It is safe for concurrent use.
+// It works as the server's middleware (Interceptor). What a caller can
+// observe: a delay adds its time before the method runs; an abort answers a
+// geerpc.ServerError with ErrInjectedAbort's text and does not run the
+// method; a dropped reply runs the method and sends no reply at all
+// (geerpc.ErrNoReply), so the caller times out at its deadline; a dropped
+// request does the same without running the method. It is safe for
+// concurrent use.
 type CallInjector struct {
 	seed uint64
 
@@ -172,7 +166,8 @@ func (c *CallInjector) count(p plan, key uint64, keyed bool) {
 }
 
 // Do runs one call through the active faults: run is the method, stop ends
-// any wait (the instance is stopping).
+// a delay early (the instance is stopping). A dropped reply or request
+// returns an error wrapping geerpc.ErrNoReply, so that no reply is sent.
 func (c *CallInjector) Do(ctx context.Context, key uint64, keyed bool, stop <-chan struct{}, run func() error) error {
 	p := c.plan(key, keyed)
 	if p.delay > 0 && !wait(ctx, stop, p.delay) {
@@ -180,7 +175,7 @@ func (c *CallInjector) Do(ctx context.Context, key uint64, keyed bool, stop <-ch
 	}
 	switch {
 	case p.dropReq:
-		return hold(ctx, stop, ErrRequestDropped)
+		return fmt.Errorf("%w: %w", ErrRequestDropped, geerpc.ErrNoReply)
 	case p.abort:
 		return ErrInjectedAbort
 	}
@@ -189,27 +184,7 @@ func (c *CallInjector) Do(ctx context.Context, key uint64, keyed bool, stop <-ch
 	c.mu.Unlock()
 	err := run()
 	if p.drop {
-		return hold(ctx, stop, ErrReplyDropped)
-	}
-	return err
-}
-
-// hold waits until ctx ends, then DropMargin more if it ended by its
-// deadline, so that the caller has given up before the reply goes out;
-// stop cuts every wait short.
-func hold(ctx context.Context, stop <-chan struct{}, err error) error {
-	select {
-	case <-ctx.Done():
-	case <-stop:
-		return err
-	}
-	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-		t := time.NewTimer(DropMargin)
-		defer t.Stop()
-		select {
-		case <-t.C:
-		case <-stop:
-		}
+		return fmt.Errorf("%w: %w", ErrReplyDropped, geerpc.ErrNoReply)
 	}
 	return err
 }

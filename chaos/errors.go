@@ -13,11 +13,11 @@ var (
 	// ErrInjectedAbort is the error an abort call fault answers with. Clients
 	// see it as a geerpc.ServerError carrying this text.
 	ErrInjectedAbort = errors.New("chaos: injected abort")
-	// ErrReplyDropped is what a handler whose reply was dropped returns once
-	// the caller has given up; the client never reads it (see CallInjector).
+	// ErrReplyDropped, beside geerpc.ErrNoReply, is what the middleware
+	// returns for a call whose reply it drops; nothing reaches the client.
 	ErrReplyDropped = errors.New("chaos: reply dropped")
-	// ErrRequestDropped is what a handler whose request was dropped returns
-	// once the caller has given up; the method never ran.
+	// ErrRequestDropped, beside geerpc.ErrNoReply, is what the middleware
+	// returns for a call whose request it drops; the method never ran.
 	ErrRequestDropped = errors.New("chaos: request dropped")
 	// ErrInterrupted is wrapped by Run's error when its context ended before
 	// the run did; the Result still holds what was measured.

@@ -63,9 +63,9 @@ func (in *instance) Addr() string { return "tcp@" + in.proxy.Addr() }
 
 // serve starts a new server generation on lis.
 func (in *instance) serve(lis net.Listener) error {
-	srv := geerpc.NewServer()
 	stop, served := make(chan struct{}), make(chan struct{})
-	if err := NewServices(in.svc, in.inj, in.spec.ServiceTime.D(), stop).Register(srv); err != nil {
+	srv, err := newFaultyServer(in.svc, in.inj, in.spec.ServiceTime.D(), stop)
+	if err != nil {
 		return fmt.Errorf("chaos: instance %s: %w", in.spec.Name, err)
 	}
 	go func() {
@@ -94,7 +94,7 @@ func (in *instance) restart(ctx context.Context) error {
 }
 
 // kill stops the server at once: connections close, calls in flight are
-// cut, held calls are released.
+// cut, delayed calls are released.
 func (in *instance) kill() { in.shutdown(0) }
 
 // shutdown stops the server, letting calls in flight finish for up to grace.
