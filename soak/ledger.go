@@ -1,0 +1,159 @@
+package soak
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	"github.com/geerpclab/geerpc/chaos"
+	"github.com/geerpclab/geerpc/demo"
+	"github.com/geerpclab/geerpc/loadgen"
+)
+
+// Accounts is how the calls of one phase ended: every call sent must end
+// exactly once, ok with its own nonce or with a classified error.
+type Accounts struct {
+	Sent       int64                  `json:"sent"`       // calls handed to the client
+	Ended      int64                  `json:"ended"`      // returns of the client
+	Classes    map[chaos.Class]int64  `json:"classes"`    // how they ended
+	InFlight   int64                  `json:"in_flight"`  // sent and never ended
+	Unmatched  int64                  `json:"unmatched"`  // ended without being in flight (twice, or never sent)
+	Duplicates int64                  `json:"duplicates"` // sent while already in flight
+	Observed   int64                  `json:"observed"`   // results loadgen reported
+	Samples    map[chaos.Class]string `json:"error_samples,omitempty"`
+}
+
+// Sum returns the calls of every class.
+func (a Accounts) Sum() int64 {
+	var n int64
+	for _, c := range a.Classes {
+		n += c
+	}
+	return n
+}
+
+// Problems returns what breaks the exactly-once rule; canceled calls count
+// only when the run was not interrupted.
+func (a Accounts) Problems(interrupted bool) []string {
+	var p []string
+	add := func(bad bool, format string, args ...any) {
+		if bad {
+			p = append(p, fmt.Sprintf(format, args...))
+		}
+	}
+	add(a.InFlight != 0, "%d never ended", a.InFlight)
+	add(a.Unmatched != 0, "%d ended twice or unsent", a.Unmatched)
+	add(a.Duplicates != 0, "%d nonces sent twice", a.Duplicates)
+	add(a.Ended != a.Sent, "%d ended of %d sent", a.Ended, a.Sent)
+	add(a.Sum() != a.Sent, "classes sum to %d of %d sent", a.Sum(), a.Sent)
+	add(a.Observed != a.Sent, "loadgen reported %d of %d sent", a.Observed, a.Sent)
+	add(a.Classes[chaos.ClassInvalid] != 0, "%d ok with another call's nonce", a.Classes[chaos.ClassInvalid])
+	add(a.Classes[chaos.ClassOther] != 0, "%d unclassified errors (%s)", a.Classes[chaos.ClassOther], a.Samples[chaos.ClassOther])
+	add(!interrupted && a.Classes[chaos.ClassCanceled] != 0, "%d canceled", a.Classes[chaos.ClassCanceled])
+	return p
+}
+
+// ledger keeps the accounts of one phase. Its memory is bounded by the
+// calls in flight, so a long soak does not grow the heap it measures.
+type ledger struct {
+	mu       sync.Mutex // protects following
+	inflight map[uint64]struct{}
+	acc      Accounts
+}
+
+func newLedger() *ledger {
+	return &ledger{
+		inflight: make(map[uint64]struct{}, 1<<14),
+		acc:      Accounts{Classes: map[chaos.Class]int64{}, Samples: map[chaos.Class]string{}},
+	}
+}
+
+func (l *ledger) sent(nonce uint64) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.acc.Sent++
+	if _, ok := l.inflight[nonce]; ok {
+		l.acc.Duplicates++
+		return
+	}
+	l.inflight[nonce] = struct{}{}
+}
+
+func (l *ledger) ended(nonce uint64, c chaos.Class, err error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.acc.Ended++
+	l.acc.Classes[c]++
+	if _, ok := l.inflight[nonce]; !ok {
+		l.acc.Unmatched++
+	}
+	delete(l.inflight, nonce)
+	if err != nil && l.acc.Samples[c] == "" {
+		l.acc.Samples[c] = err.Error()
+	}
+}
+
+func (l *ledger) observe(loadgen.Result) {
+	l.mu.Lock()
+	l.acc.Observed++
+	l.mu.Unlock()
+}
+
+// accounts returns a copy of the accounts so far.
+func (l *ledger) accounts() Accounts {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	a := l.acc
+	a.InFlight = int64(len(l.inflight))
+	a.Classes, a.Samples = map[chaos.Class]int64{}, map[chaos.Class]string{}
+	for k, v := range l.acc.Classes {
+		a.Classes[k] = v
+	}
+	for k, v := range l.acc.Samples {
+		a.Samples[k] = v
+	}
+	return a
+}
+
+// ledgerInvoker calls through inv and books every Echo call in l.
+type ledgerInvoker struct {
+	inv loadgen.Invoker
+	l   *ledger
+}
+
+// Call books the call as sent, makes it and books how it ended.
+func (li ledgerInvoker) Call(ctx context.Context, method string, args, reply any) error {
+	a, _ := args.(demo.EchoArgs)
+	li.l.sent(a.Nonce)
+	err := li.inv.Call(ctx, method, args, reply)
+	r, _ := reply.(*demo.EchoReply)
+	li.l.ended(a.Nonce, chaos.Classify(err, r != nil && r.Nonce == a.Nonce), err)
+	return err
+}
+
+// phaseBits is how many low bits of a nonce carry the call's sequence
+// number; the bits above carry the phase, so no reply of one phase can pass
+// for a call of another.
+const phaseBits = 40
+
+// echoTarget is the Echo target of a phase: nonce = phase<<phaseBits | seq.
+func echoTarget(phase int, payload int) loadgen.Target {
+	body := make([]byte, payload)
+	for i := range body {
+		body[i] = byte('a' + i%26)
+	}
+	base := uint64(phase) << phaseBits
+	return loadgen.Target{
+		Method: "Echo.Echo",
+		New: func(seq uint64) (any, any) {
+			return demo.EchoArgs{Nonce: base | seq, Payload: body}, new(demo.EchoReply)
+		},
+		Check: func(seq uint64, reply any) (string, error) {
+			r, ok := reply.(*demo.EchoReply)
+			if !ok || r.Nonce != base|seq || len(r.Payload) != len(body) {
+				return "", fmt.Errorf("%w: phase %d call %d", loadgen.ErrBadReply, phase, seq)
+			}
+			return r.Instance, nil
+		},
+	}
+}

@@ -1,0 +1,118 @@
+package soak
+
+import (
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/geerpclab/geerpc/chaos"
+	"github.com/geerpclab/geerpc/internal/provenance"
+)
+
+// Defaults of zero Options fields.
+const (
+	DefaultDuration  = 10 * time.Minute
+	DefaultFraction  = 0.7
+	DefaultWindow    = 20 * time.Second
+	DefaultGap       = 20 * time.Second
+	DefaultTimeout   = time.Second
+	DefaultInterval  = time.Second
+	DefaultTolerance = 0.10
+	DefaultWorkers   = 64
+	DefaultSettle    = 15 * time.Second
+)
+
+// DefaultFaults is the fault cycle: a slow link, dropped replies, a dead
+// heartbeat, a kill with restart and a blackhole, in turn.
+var DefaultFaults = []chaos.FaultType{
+	chaos.FaultLatency, chaos.FaultDropReply, chaos.FaultDeadHeartbeat, chaos.FaultKill, chaos.FaultBlackhole,
+}
+
+// Options configure Run. The zero value works: a ten-minute soak.
+type Options struct {
+	// Duration is how long the faulted load runs; zero means DefaultDuration.
+	Duration time.Duration
+	// Warmup is the unfaulted open-loop load before it, after which the
+	// baseline is sampled; zero means Duration/20, between 2s and 30s.
+	Warmup time.Duration
+	// Saturation is the closed-loop run that measures the saturation rate;
+	// zero means Duration/60, between 2s and 10s.
+	Saturation time.Duration
+	// Workers are its closed-loop workers; zero means DefaultWorkers.
+	Workers int
+	// Fraction is the share of the saturation rate sent; zero means 0.7.
+	Fraction float64
+	// Window is how long each fault lasts and Gap the recovery between two;
+	// zero means DefaultWindow and DefaultGap.
+	Window, Gap time.Duration
+	// Faults is the cycle of fault types, each on the next instance; nil
+	// means DefaultFaults.
+	Faults []chaos.FaultType
+	// Timeout bounds each call, retries included; zero means 1s.
+	Timeout time.Duration
+	// Interval is the timeline's resolution; zero means 1s.
+	Interval time.Duration
+	// Tolerance is how far goroutines, FDs and heap may move from the
+	// baseline, as a share of it; zero means 0.10.
+	Tolerance float64
+	// Settle is the longest wait after the load for the resources to come
+	// back; zero means DefaultSettle.
+	Settle time.Duration
+	// Seed drives call-fault draws and the client's picks; zero means 1.
+	Seed uint64
+	// Progress receives one line per phase and fault; nil means none.
+	Progress io.Writer
+	// Provenance is recorded in the Result; zero means provenance.Collect.
+	Provenance provenance.Info
+}
+
+// withDefaults returns o with every zero field set to its default.
+func (o Options) withDefaults() Options {
+	if o.Duration == 0 {
+		o.Duration = DefaultDuration
+	}
+	o.Warmup = orDefault(o.Warmup, clamp(o.Duration/20, 2*time.Second, 30*time.Second))
+	o.Saturation = orDefault(o.Saturation, clamp(o.Duration/60, 2*time.Second, 10*time.Second))
+	o.Workers = orDefault(o.Workers, DefaultWorkers)
+	o.Fraction = orDefault(o.Fraction, DefaultFraction)
+	o.Window, o.Gap = orDefault(o.Window, DefaultWindow), orDefault(o.Gap, DefaultGap)
+	if o.Faults == nil {
+		o.Faults = DefaultFaults
+	}
+	o.Timeout, o.Interval = orDefault(o.Timeout, DefaultTimeout), orDefault(o.Interval, DefaultInterval)
+	o.Tolerance, o.Settle = orDefault(o.Tolerance, DefaultTolerance), orDefault(o.Settle, DefaultSettle)
+	o.Seed = orDefault(o.Seed, 1)
+	return o
+}
+
+// check reports the first invalid option.
+func (o Options) check() error {
+	switch {
+	case o.Duration < 0 || o.Warmup < 0 || o.Saturation < 0 || o.Window < 0 || o.Gap < 0 || o.Timeout < 0 || o.Settle < 0:
+		return fmt.Errorf("%w: durations must not be negative", ErrOptions)
+	case o.Fraction <= 0 || o.Fraction > 1:
+		return fmt.Errorf("%w: fraction %g is outside (0, 1]", ErrOptions, o.Fraction)
+	case o.Tolerance <= 0:
+		return fmt.Errorf("%w: tolerance %g must be positive", ErrOptions, o.Tolerance)
+	case o.Interval < 100*time.Millisecond:
+		return fmt.Errorf("%w: interval %s: want at least 100ms", ErrOptions, o.Interval)
+	case o.Workers < 0:
+		return fmt.Errorf("%w: workers %d must not be negative", ErrOptions, o.Workers)
+	}
+	for _, t := range o.Faults {
+		if _, ok := faultParams[t]; !ok {
+			return fmt.Errorf("%w: fault %q cannot cycle (want one of latency, delay, abort, drop_reply, drop_request, dead_heartbeat, kill, zombie, blackhole, reset, down)", ErrOptions, t)
+		}
+	}
+	return nil
+}
+
+func orDefault[T comparable](v, def T) T {
+	var zero T
+	if v == zero {
+		return def
+	}
+	return v
+}
+
+func clamp(d, lo, hi time.Duration) time.Duration { return min(max(d, lo), hi) }

@@ -1,0 +1,75 @@
+package soak
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/geerpclab/geerpc/chaos"
+)
+
+// WriteJSON writes r as one indented JSON object of the schema
+// SchemaVersion; provenance comes right after the schema name.
+func WriteJSON(w io.Writer, r *Result) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(r); err != nil {
+		return fmt.Errorf("soak: write JSON: %w", err)
+	}
+	return nil
+}
+
+// WriteText writes the provenance as "# " lines, then the verdict line.
+func WriteText(w io.Writer, r *Result) error {
+	var b bytes.Buffer
+	_ = r.Provenance.WriteHeader(&b, "# ")
+	b.WriteString(r.Verdict() + "\n")
+	_, err := w.Write(b.Bytes())
+	return err
+}
+
+// PlotTimeline draws the soak's timeline (throughput, error rate and p99
+// per interval, the fault windows shaded) with chaos's plotting.
+func PlotTimeline(w io.Writer, r *Result, f chaos.Format) error {
+	cr := &chaos.Result{
+		Schema:     chaos.SchemaVersion,
+		Provenance: r.Provenance,
+		Scenario:   &chaos.Scenario{Name: "soak", Load: chaos.LoadSpec{Duration: chaos.Duration(max(r.Duration, r.Elapsed))}},
+		Faults:     r.Faults,
+		Variants:   []chaos.VariantResult{{Name: r.Client, Timeline: r.Timeline}},
+	}
+	return chaos.PlotTimeline(w, cr, f)
+}
+
+// WriteReports writes soak.json, soak.txt and the timeline plot
+// (soak-timeline.png and .svg) into dir and returns the paths written.
+func WriteReports(dir string, r *Result) ([]string, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("soak: reports: %w", err)
+	}
+	files := []struct {
+		name  string
+		write func(io.Writer) error
+	}{
+		{"soak.json", func(w io.Writer) error { return WriteJSON(w, r) }},
+		{"soak.txt", func(w io.Writer) error { return WriteText(w, r) }},
+		{"soak-timeline.png", func(w io.Writer) error { return PlotTimeline(w, r, chaos.PNG) }},
+		{"soak-timeline.svg", func(w io.Writer) error { return PlotTimeline(w, r, chaos.SVG) }},
+	}
+	var paths []string
+	for _, f := range files {
+		var b bytes.Buffer
+		if err := f.write(&b); err != nil {
+			return paths, fmt.Errorf("soak: %s: %w", f.name, err)
+		}
+		p := filepath.Join(dir, f.name)
+		if err := os.WriteFile(p, b.Bytes(), 0o644); err != nil {
+			return paths, fmt.Errorf("soak: %w", err)
+		}
+		paths = append(paths, p)
+	}
+	return paths, nil
+}

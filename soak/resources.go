@@ -1,0 +1,120 @@
+package soak
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	"os"
+	"runtime"
+	"runtime/pprof"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Sample is one measurement of the process's resources.
+type Sample struct {
+	Goroutines int    `json:"goroutines"`
+	FDs        int    `json:"fds"`        // open file descriptors; -1 where /proc/self/fd is missing
+	HeapInuse  uint64 `json:"heap_inuse"` // runtime.MemStats.HeapInuse after runtime.GC: what the heap check bounds
+	HeapAlloc  uint64 `json:"heap_alloc"` // the live objects' bytes then; HeapInuse less this is span fragmentation
+}
+
+// counts samples goroutines and file descriptors.
+func counts() Sample {
+	fds := -1
+	if ents, err := os.ReadDir("/proc/self/fd"); err == nil {
+		fds = len(ents) - 1 // the directory being read
+	}
+	return Sample{Goroutines: runtime.NumGoroutine(), FDs: fds}
+}
+
+// quietFor is how long the process idles before a sample, so that the
+// goroutines of the calls just ended have exited.
+const quietFor = 2 * time.Second
+
+// settle idles for quietFor, then polls the counts for up to limit (1s
+// without a target or once ctx ended), keeping the sample with the fewest
+// goroutines and stopping early once it is at most target's; it then
+// collects garbage twice and reads the heap.
+func settle(ctx context.Context, limit time.Duration, target *Sample) Sample {
+	if ctx.Err() == nil {
+		sleepUntil(ctx, time.Now().Add(quietFor))
+	}
+	if target == nil || ctx.Err() != nil {
+		limit = min(limit, time.Second)
+	}
+	best := counts()
+	tick, stop := time.NewTicker(25*time.Millisecond), time.NewTimer(limit)
+	defer tick.Stop()
+	defer stop.Stop()
+	for target == nil || best.Goroutines > target.Goroutines || best.FDs > target.FDs {
+		select {
+		case <-tick.C:
+		case <-stop.C:
+			return withHeap(best)
+		}
+		if s := counts(); s.Goroutines < best.Goroutines || (s.Goroutines == best.Goroutines && s.FDs < best.FDs) {
+			best = s
+		}
+	}
+	return withHeap(best)
+}
+
+// withHeap collects garbage twice (the second empties sync.Pools' victim
+// caches) and sets s.HeapInuse.
+func withHeap(s Sample) Sample {
+	runtime.GC()
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	s.HeapInuse, s.HeapAlloc = ms.HeapInuse, ms.HeapAlloc
+	return s
+}
+
+// StackCount is a number of goroutines parked in one function (the
+// innermost frame of the geerpc or third-party code they run).
+type StackCount struct {
+	Function string `json:"function"`
+	Count    int    `json:"count"`
+}
+
+// goroutineStacks counts the goroutines by the innermost frame that is not
+// the runtime's, the standard library's synchronisation or I/O wait.
+func goroutineStacks() map[string]int {
+	var b bytes.Buffer
+	if err := pprof.Lookup("goroutine").WriteTo(&b, 1); err != nil {
+		return nil
+	}
+	m := map[string]int{}
+	n := 0
+	for _, line := range strings.Split(b.String(), "\n") {
+		if at := strings.Index(line, " @ "); at > 0 {
+			n, _ = strconv.Atoi(line[:at])
+			continue
+		}
+		f := strings.Fields(line)
+		if n == 0 || len(f) < 3 || f[0] != "#" || strings.HasPrefix(f[2], "runtime.") ||
+			strings.HasPrefix(f[2], "internal/") || strings.HasPrefix(f[2], "sync.") || strings.HasPrefix(f[2], "net.") || strings.HasPrefix(f[2], "io.") {
+			continue
+		}
+		name, _, _ := strings.Cut(f[2], "+")
+		m[name] += n
+		n = 0
+	}
+	return m
+}
+
+// grownStacks returns the n functions whose goroutines grew most from
+// before to after.
+func grownStacks(before, after map[string]int, n int) []StackCount {
+	var g []StackCount
+	for f, c := range after {
+		if d := c - before[f]; d > 0 {
+			g = append(g, StackCount{Function: f, Count: d})
+		}
+	}
+	slices.SortFunc(g, func(a, b StackCount) int { return cmp.Or(b.Count-a.Count, strings.Compare(a.Function, b.Function)) })
+	return g[:min(n, len(g))]
+}

@@ -1,0 +1,254 @@
+package soak
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"runtime"
+	"sync"
+	"time"
+
+	"github.com/geerpclab/geerpc/chaos"
+	"github.com/geerpclab/geerpc/geerpc/xclient"
+	"github.com/geerpclab/geerpc/internal/provenance"
+	"github.com/geerpclab/geerpc/loadgen"
+)
+
+// phaseNames are the phases of a soak, in order; each books its calls in
+// its own ledger.
+var phaseNames = []string{"saturation", "warmup", "soak"}
+
+// payload is the Echo payload of every call.
+const payload = 64
+
+// The client's outlier ejection: short, so that an instance ejected during
+// a fault is back (and its connection redialled) well within the recovery
+// after the last fault; xclient's defaults (30s, up to 5m) would leave the
+// end state to chance.
+const (
+	ejectBase = 500 * time.Millisecond
+	ejectMax  = 2 * time.Second
+)
+
+// soak is one run in progress.
+type soak struct {
+	o       Options
+	cl      *chaos.Cluster
+	x       *xclient.XClient
+	ledgers map[string]*ledger
+	log     *progress
+	r       *Result
+
+	baseStacks map[string]int // goroutines by function at the baseline
+}
+
+// Run starts three instances and the HTTP registry on 127.0.0.1 (each
+// instance behind a Toxiproxy proxy), measures the saturation rate with a
+// short closed loop through a p2c/failover XClient, warms up open loop at
+// Fraction of it, samples goroutines, FDs and heap, then soaks for Duration
+// at that rate while the fault cycle plays, samples again and judges.
+//
+// When ctx ends early the active fault is undone, the load stops and the
+// Result holds what was measured, Interrupted set; the error then wraps
+// ErrInterrupted. A Result that fails its checks comes with an error
+// wrapping ErrFailed. Other errors mean the soak could not start.
+func Run(ctx context.Context, opts Options) (*Result, error) {
+	o := opts.withDefaults()
+	if err := o.check(); err != nil {
+		return nil, err
+	}
+	if o.Provenance.GoVersion == "" {
+		o.Provenance = provenance.Collect(ctx)
+	}
+	s := &soak{o: o, log: &progress{w: o.Progress}, ledgers: map[string]*ledger{}}
+	for _, p := range phaseNames {
+		s.ledgers[p] = newLedger() // before the baseline, so they weigh on both samples
+	}
+	s.r = &Result{Schema: SchemaVersion, Provenance: o.Provenance, Start: time.Now(), Duration: o.Duration,
+		Tolerance: o.Tolerance, Fraction: o.Fraction, Client: "p2c/failover", Phases: map[string]Accounts{}, Peaks: map[string]int{}}
+	if err := s.start(ctx); err != nil {
+		return nil, err
+	}
+	err := s.run(ctx)
+	s.close()
+	for _, p := range phaseNames {
+		s.r.Phases[p] = s.ledgers[p].accounts()
+	}
+	s.r.Interrupted = s.r.Interrupted || errors.Is(err, ErrInterrupted)
+	s.r.Judge()
+	if err == nil && !s.r.Pass {
+		err = fmt.Errorf("%w: %v", ErrFailed, s.r.Failed())
+	}
+	return s.r, err
+}
+
+// start starts the cluster and the client and waits until the client's
+// discovery lists every instance.
+func (s *soak) start(ctx context.Context) error {
+	specs := make([]chaos.InstanceSpec, len(instanceNames))
+	for i, n := range instanceNames {
+		specs[i] = chaos.InstanceSpec{Name: n}
+	}
+	cl, err := chaos.StartCluster(ctx, specs, chaos.RegistrySpec{}, s.o.Seed)
+	if err != nil {
+		return fmt.Errorf("soak: start the cluster: %w", err)
+	}
+	s.cl = cl
+	disc := xclient.NewGeeRegistryDiscoveryWithOptions(cl.RegistryURL(), xclient.GeeRegistryDiscoveryOptions{Interval: cl.Registry().Refresh.D()})
+	s.x = xclient.NewXClientWithOptions(disc, xclient.Options{
+		Mode: xclient.P2CSelect, FailMode: xclient.Failover, Idempotent: true, AttemptTimeout: s.o.Timeout / 3, Seed: s.o.Seed,
+		EjectBase: ejectBase, EjectMax: ejectMax,
+	})
+	if err := waitListed(ctx, disc, len(specs)); err != nil {
+		s.close()
+		return err
+	}
+	s.log.printf("soak: cluster of %d instances behind proxies, registry %s", len(specs), cl.RegistryURL())
+	return nil
+}
+
+// waitListed waits until disc lists n instances.
+func waitListed(ctx context.Context, disc *xclient.GeeRegistryDiscovery, n int) error {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	for {
+		addrs, err := disc.GetAll()
+		if err == nil && len(addrs) == n {
+			return nil
+		}
+		if !sleepUntil(ctx, time.Now().Add(20*time.Millisecond)) {
+			return fmt.Errorf("soak: discovery lists %d of %d instances: %w", len(addrs), n, errors.Join(err, ctx.Err()))
+		}
+	}
+}
+
+func (s *soak) close() {
+	if s.x != nil {
+		_ = s.x.Close()
+	}
+	if s.cl != nil {
+		s.cl.Close()
+	}
+}
+
+// run plays the phases in turn.
+func (s *soak) run(ctx context.Context) error {
+	for _, step := range []func(context.Context) error{s.saturate, s.warmup, s.soak} {
+		if err := step(ctx); err != nil {
+			return err
+		}
+		if ctx.Err() != nil {
+			return fmt.Errorf("%w: %w", ErrInterrupted, ctx.Err())
+		}
+	}
+	return nil
+}
+
+// saturate measures the cluster's ok calls/s with a closed loop.
+func (s *soak) saturate(ctx context.Context) error {
+	m, err := s.load(ctx, "saturation", loadgen.Options{Concurrency: s.o.Workers, Duration: s.o.Saturation})
+	if err != nil {
+		return err
+	}
+	s.r.Saturation = Saturation{Workers: s.o.Workers, Duration: s.o.Saturation, Rate: m.Throughput, P99: m.Latency.P99}
+	s.r.Rate = s.o.Fraction * m.Throughput
+	s.log.printf("soak: saturation %.0f ok calls/s (closed loop, %d workers, %s, p99 %s); soaking at %.0f/s",
+		m.Throughput, s.o.Workers, s.o.Saturation, m.Latency.P99, s.r.Rate)
+	if s.r.Rate < 1 && ctx.Err() == nil {
+		return fmt.Errorf("soak: saturation measured %.2f calls/s: too little to soak at", m.Throughput)
+	}
+	return nil
+}
+
+// warmup sends the soak's rate without faults, then samples the baseline.
+func (s *soak) warmup(ctx context.Context) error {
+	if _, err := s.load(ctx, "warmup", loadgen.Options{Pacer: loadgen.ConstantPacer{PerSecond: s.r.Rate}, Duration: s.o.Warmup}); err != nil {
+		return err
+	}
+	s.r.Baseline = settle(ctx, s.o.Settle, nil)
+	s.baseStacks = goroutineStacks()
+	s.log.printf("soak: baseline after %s warm-up: %s", s.o.Warmup, sampleString(s.r.Baseline))
+	return nil
+}
+
+// soak sends the rate for Duration while the fault cycle plays, then
+// samples again once the load stopped.
+func (s *soak) soak(ctx context.Context) error {
+	faults := plan(s.o.Faults, s.o.Duration, s.o.Window, s.o.Gap, max(s.o.Gap, minRecovery))
+	s.log.printf("soak: %s at %.0f/s, %d faults of %s each, %s apart", s.o.Duration, s.r.Rate, len(faults), s.o.Window, s.o.Gap)
+	pctx, stop := context.WithCancel(ctx)
+	p := &player{cl: s.cl, faults: faults, t0: time.Now(), log: s.log}
+	var wg sync.WaitGroup
+	wg.Go(func() { p.play(pctx) })
+	m, err := s.load(ctx, "soak", loadgen.Options{Pacer: loadgen.ConstantPacer{PerSecond: s.r.Rate}, Duration: s.o.Duration, Interval: s.o.Interval})
+	s.r.Elapsed = time.Since(p.t0)
+	stop()
+	wg.Wait()
+	s.r.Faults = p.played()
+	if err != nil {
+		return err
+	}
+	s.r.SentRate, s.r.Late, s.r.Unsent = m.Rate, m.Late, m.Unsent
+	s.r.Timeline = points(m.Timeline) // m is dead from here: its histograms do not weigh on the heap sample
+	s.r.After = settle(ctx, s.o.Settle, &s.r.Baseline)
+	s.r.Grown = grownStacks(s.baseStacks, goroutineStacks(), 5)
+	s.log.printf("soak: after %s: %s", s.r.Elapsed.Round(time.Second), sampleString(s.r.After))
+	return nil
+}
+
+// load runs one phase's load through the phase's ledger.
+func (s *soak) load(ctx context.Context, phase string, lo loadgen.Options) (*loadgen.Metrics, error) {
+	l := s.ledgers[phase]
+	lo.Targets = []loadgen.Target{echoTarget(indexOf(phase), payload)}
+	lo.Timeout, lo.Observe = s.o.Timeout, l.observe
+	peak := 0
+	lo.OnInterval = func(loadgen.Interval) { peak = max(peak, runtime.NumGoroutine()) }
+	m, err := loadgen.Run(ctx, ledgerInvoker{inv: s.x, l: l}, lo)
+	s.r.Peaks[phase] = peak
+	if err != nil {
+		return nil, fmt.Errorf("soak: %s load: %w", phase, err)
+	}
+	return m, nil
+}
+
+func indexOf(phase string) int {
+	for i, p := range phaseNames {
+		if p == phase {
+			return i
+		}
+	}
+	return len(phaseNames)
+}
+
+// points turns loadgen's timeline into chaos's, for its plots.
+func points(tl []loadgen.Interval) []chaos.Point {
+	pts := make([]chaos.Point, len(tl))
+	for i, in := range tl {
+		pts[i] = chaos.Point{Start: in.Start, End: in.End, Calls: in.Calls, OK: in.OK, Errors: in.Errors, Throughput: in.Throughput, P99: in.P99}
+		if in.Calls > 0 {
+			pts[i].ErrorRate = float64(in.Errors) / float64(in.Calls)
+		}
+	}
+	return pts
+}
+
+func sampleString(s Sample) string {
+	return fmt.Sprintf("%d goroutines, %d fds, heap in use %.2fMiB (live %.2fMiB)", s.Goroutines, s.FDs, float64(s.HeapInuse)/(1<<20), float64(s.HeapAlloc)/(1<<20))
+}
+
+// progress writes progress lines to w, one at a time; a nil w or a nil
+// progress discards them.
+type progress struct {
+	mu sync.Mutex // protects w
+	w  io.Writer
+}
+
+func (p *progress) printf(format string, args ...any) {
+	if p == nil || p.w == nil {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	fmt.Fprintf(p.w, format+"\n", args...)
+}
