@@ -8,8 +8,9 @@ FUZZTIME ?= 20s
 REPORTS  ?= reports
 BENCH    ?=
 VIEW     ?= 127.0.0.1:8080
+SOAK     ?= 10m
 
-.PHONY: help test bench view chaos gobench fuzz ci
+.PHONY: help test bench view chaos soak gobench fuzz ci
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-9s %s\n", $$1, $$2}'
@@ -26,6 +27,9 @@ view: ## serve $(REPORTS)/ at http://$(VIEW)/ until interrupted
 
 chaos: ## run chaos/scenarios/*.json for every balancing mode, check the invariants, write $(REPORTS)/chaos/
 	$(GO) run ./cmd/geerpc chaos -scenario 'chaos/scenarios/*.json' -out $(REPORTS)/chaos
+
+soak: ## SOAK (default 10m) at 70% of saturation with faults cycling; PASS if nothing leaks, every call accounted; $(REPORTS)/soak/
+	$(GO) run ./cmd/geerpc soak -d $(SOAK) -out $(REPORTS)/soak
 
 gobench: ## go test benchmarks, -count=10, benchstat-ready, to $(REPORTS)/gobench.txt
 	mkdir -p $(REPORTS)
