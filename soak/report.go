@@ -45,7 +45,10 @@ func PlotTimeline(w io.Writer, r *Result, f chaos.Format) error {
 }
 
 // WriteReports writes soak.json, soak.txt and the timeline plot
-// (soak-timeline.png and .svg) into dir and returns the paths written.
+// (soak-timeline.png and .svg) into dir, and the heap profiles of the two
+// samples when Run took them (soak-heap-baseline.pprof and
+// soak-heap-after.pprof: go tool pprof -base baseline after shows what
+// grew). It returns the paths written.
 func WriteReports(dir string, r *Result) ([]string, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("soak: reports: %w", err)
@@ -58,6 +61,14 @@ func WriteReports(dir string, r *Result) ([]string, error) {
 		{"soak.txt", func(w io.Writer) error { return WriteText(w, r) }},
 		{"soak-timeline.png", func(w io.Writer) error { return PlotTimeline(w, r, chaos.PNG) }},
 		{"soak-timeline.svg", func(w io.Writer) error { return PlotTimeline(w, r, chaos.SVG) }},
+	}
+	for name, prof := range map[string][]byte{"soak-heap-baseline.pprof": r.heapBaseline, "soak-heap-after.pprof": r.heapAfter} {
+		if len(prof) > 0 {
+			files = append(files, struct {
+				name  string
+				write func(io.Writer) error
+			}{name, func(w io.Writer) error { _, err := w.Write(prof); return err }})
+		}
 	}
 	var paths []string
 	for _, f := range files {

@@ -118,3 +118,12 @@ func grownStacks(before, after map[string]int, n int) []StackCount {
 	slices.SortFunc(g, func(a, b StackCount) int { return cmp.Or(b.Count-a.Count, strings.Compare(a.Function, b.Function)) })
 	return g[:min(n, len(g))]
 }
+
+// heapProfile returns the heap profile (pprof format) as of the last GC.
+func heapProfile() []byte {
+	var b bytes.Buffer
+	if err := pprof.Lookup("heap").WriteTo(&b, 0); err != nil {
+		return nil
+	}
+	return b.Bytes()
+}

@@ -44,6 +44,8 @@ type Result struct {
 	Timeline []chaos.Point       `json:"timeline"` // of the soak phase
 	Checks   []Check             `json:"checks"`
 	Pass     bool                `json:"pass"`
+
+	heapBaseline, heapAfter []byte // heap profiles at the two samples, for WriteReports
 }
 
 // Saturation is the closed-loop measurement of the cluster's capacity.

@@ -168,6 +168,7 @@ func (s *soak) warmup(ctx context.Context) error {
 	}
 	s.r.Baseline = settle(ctx, s.o.Settle, nil)
 	s.baseStacks = goroutineStacks()
+	s.r.heapBaseline = heapProfile()
 	s.log.printf("soak: baseline after %s warm-up: %s", s.o.Warmup, sampleString(s.r.Baseline))
 	return nil
 }
@@ -193,6 +194,7 @@ func (s *soak) soak(ctx context.Context) error {
 	s.r.Timeline = points(m.Timeline) // m is dead from here: its histograms do not weigh on the heap sample
 	s.r.After = settle(ctx, s.o.Settle, &s.r.Baseline)
 	s.r.Grown = grownStacks(s.baseStacks, goroutineStacks(), 5)
+	s.r.heapAfter = heapProfile()
 	s.log.printf("soak: after %s: %s", s.r.Elapsed.Round(time.Second), sampleString(s.r.After))
 	return nil
 }
