@@ -1,17 +1,32 @@
 package geerpc
 
-import "sync"
+import (
+	"sync"
+	"time"
+)
 
-// maxIdleWorkers bounds the handler goroutines a connection keeps waiting.
-const maxIdleWorkers = 1024
+// Bounds of the handler goroutines a connection keeps waiting.
+const (
+	maxIdleWorkers = 1024
+	// idleWorkerTimeout is how long a worker may wait unused before it is
+	// let go, so that a burst does not leave its goroutines behind.
+	idleWorkerTimeout = 2 * time.Second
+)
 
 // workerPool keeps a connection's handler goroutines for the next request
 // instead of starting one per request: a kept goroutine has its stack
-// already grown and costs no allocation to wake.
+// already grown and costs no allocation to wake. Idle workers are a stack:
+// the busiest are reused, and the one idle longest, at the bottom, is let
+// go once it has waited idleWorkerTimeout.
 type workerPool struct {
 	mu     sync.Mutex // protects following
-	idle   []chan *request
+	idle   []idleWorker
 	closed bool
+}
+
+type idleWorker struct {
+	ch    chan *request
+	since int64 // when it parked, Unix nanoseconds
 }
 
 // get returns the channel of an idle worker, or nil.
@@ -22,19 +37,29 @@ func (p *workerPool) get() chan *request {
 	if n == 0 {
 		return nil
 	}
-	ch := p.idle[n-1]
+	w := p.idle[n-1]
 	p.idle = p.idle[:n-1]
-	return ch
+	return w.ch
 }
 
-// put parks a worker; false means the worker should exit.
-func (p *workerPool) put(ch chan *request) bool {
+// put parks a worker at now; false means the worker should exit. It also
+// lets go of the workers that have waited too long. A connection that gets
+// no request at all keeps its workers until it closes (IdleTimeout).
+func (p *workerPool) put(ch chan *request, now int64) bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.closed || len(p.idle) >= maxIdleWorkers {
 		return false
 	}
-	p.idle = append(p.idle, ch)
+	expired := 0
+	for expired < len(p.idle) && now-p.idle[expired].since > int64(idleWorkerTimeout) {
+		close(p.idle[expired].ch)
+		expired++
+	}
+	if expired > 0 {
+		p.idle = append(p.idle[:0], p.idle[expired:]...)
+	}
+	p.idle = append(p.idle, idleWorker{ch: ch, since: now})
 	return true
 }
 
@@ -43,8 +68,8 @@ func (p *workerPool) close() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.closed = true
-	for _, ch := range p.idle {
-		close(ch)
+	for _, w := range p.idle {
+		close(w.ch)
 	}
 	p.idle = nil
 }
@@ -58,12 +83,13 @@ func (sc *serverConn) dispatch(req *request) {
 	go sc.work(req)
 }
 
-// work handles req, then waits for more until the connection ends.
+// work handles req, then waits for more until the connection ends or the
+// pool lets it go.
 func (sc *serverConn) work(req *request) {
 	ch := make(chan *request, 1)
 	for req != nil {
 		sc.handle(req)
-		if !sc.workers.put(ch) {
+		if !sc.workers.put(ch, sc.lastRead.Load()) {
 			return
 		}
 		req = <-ch
