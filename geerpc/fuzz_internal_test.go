@@ -101,7 +101,9 @@ func FuzzConnectResponse(f *testing.F) {
 	fuzzseed.Add(f, []byte("HTTP/1.0 405 Method Not Allowed\r\nContent-Length: 17\r\n\r\n405 must CONNECT\n"))
 	f.Fuzz(func(t *testing.T, answer []byte) {
 		client, server := net.Pipe()
+		served := make(chan struct{})
 		go func() {
+			defer close(served)
 			defer server.Close()
 			_, _ = io.CopyN(io.Discard, server, int64(len("CONNECT "+DefaultRPCPath+" HTTP/1.0\n\n")))
 			_, _ = server.Write(answer)
@@ -115,5 +117,6 @@ func FuzzConnectResponse(f *testing.F) {
 			}
 		}
 		_ = client.Close()
+		<-served // no goroutine outlives its input
 	})
 }
