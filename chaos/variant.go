@@ -134,24 +134,7 @@ func (v *variant) instanceName(addr string) string {
 
 // target is the Echo target of the variant: nonce = variant<<seqBits | seq.
 func (v *variant) target(payload int) loadgen.Target {
-	body := make([]byte, payload)
-	for i := range body {
-		body[i] = byte('a' + i%26)
-	}
-	base := uint64(v.idx) << seqBits
-	return loadgen.Target{
-		Method: "Echo.Echo",
-		New: func(seq uint64) (any, any) {
-			return demo.EchoArgs{Nonce: base | seq, Payload: body}, new(demo.EchoReply)
-		},
-		Check: func(seq uint64, reply any) (string, error) {
-			r, ok := reply.(*demo.EchoReply)
-			if !ok || r.Nonce != base|seq || len(r.Payload) != len(body) {
-				return "", fmt.Errorf("%w: %s call %d", loadgen.ErrBadReply, v.name, seq)
-			}
-			return r.Instance, nil
-		},
-	}
+	return loadgen.EchoTargetFrom(payload, uint64(v.idx)<<seqBits)
 }
 
 // pollMembers records a change of the discovery's list.

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"testing"
 	"time"
+
+	"github.com/geerpclab/geerpc/demo"
 )
 
 func TestOptionsValidation(t *testing.T) {
@@ -148,5 +150,23 @@ func TestOnInterval(t *testing.T) {
 	}
 	if calls != m.Calls {
 		t.Fatalf("timeline holds %d calls of %d", calls, m.Calls)
+	}
+}
+
+func TestEchoTargetFromKeepsRunsApart(t *testing.T) {
+	const base = uint64(3) << 40
+	tg := EchoTargetFrom(4, base)
+	args, reply := tg.New(5)
+	if a := args.(demo.EchoArgs); a.Nonce != base|5 || len(a.Payload) != 4 {
+		t.Fatalf("args %+v, want nonce %d and 4 bytes", a, base|5)
+	}
+	r := reply.(*demo.EchoReply)
+	r.Nonce, r.Payload = base|5, make([]byte, 4)
+	if _, err := tg.Check(5, r); err != nil {
+		t.Fatalf("matching reply refused: %v", err)
+	}
+	r.Nonce = 5 // the same call of another run
+	if _, err := tg.Check(5, r); !errors.Is(err, ErrBadReply) {
+		t.Fatalf("reply of another run accepted: %v", err)
 	}
 }

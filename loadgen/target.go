@@ -25,7 +25,12 @@ type Target struct {
 // sequence number as the nonce. Its Check proves that each reply belongs to
 // its call (same nonce, same payload length) and reads the serving instance
 // from the reply.
-func EchoTarget(size int) Target {
+func EchoTarget(size int) Target { return EchoTargetFrom(size, 0) }
+
+// EchoTargetFrom is like EchoTarget but call seq carries the nonce
+// base|seq, so that several runs sharing servers keep their nonces apart
+// (base holds a run number in bits seq never reaches).
+func EchoTargetFrom(size int, base uint64) Target {
 	payload := make([]byte, max(size, 0))
 	for i := range payload {
 		payload[i] = byte('a' + i%26)
@@ -33,15 +38,15 @@ func EchoTarget(size int) Target {
 	return Target{
 		Method: "Echo.Echo",
 		New: func(seq uint64) (any, any) {
-			return demo.EchoArgs{Nonce: seq, Payload: payload}, new(demo.EchoReply)
+			return demo.EchoArgs{Nonce: base | seq, Payload: payload}, new(demo.EchoReply)
 		},
 		Check: func(seq uint64, reply any) (string, error) {
 			r, ok := reply.(*demo.EchoReply)
 			switch {
 			case !ok:
 				return "", fmt.Errorf("%w: reply is %T", ErrBadReply, reply)
-			case r.Nonce != seq:
-				return r.Instance, fmt.Errorf("%w: nonce %d, want %d", ErrBadReply, r.Nonce, seq)
+			case r.Nonce != base|seq:
+				return r.Instance, fmt.Errorf("%w: nonce %d, want %d", ErrBadReply, r.Nonce, base|seq)
 			case len(r.Payload) != len(payload):
 				return r.Instance, fmt.Errorf("%w: payload of %d bytes, want %d", ErrBadReply, len(r.Payload), len(payload))
 			}

@@ -156,22 +156,5 @@ const phaseBits = 40
 
 // echoTarget is the Echo target of a phase: nonce = phase<<phaseBits | seq.
 func echoTarget(phase int, payload int) loadgen.Target {
-	body := make([]byte, payload)
-	for i := range body {
-		body[i] = byte('a' + i%26)
-	}
-	base := uint64(phase) << phaseBits
-	return loadgen.Target{
-		Method: "Echo.Echo",
-		New: func(seq uint64) (any, any) {
-			return demo.EchoArgs{Nonce: base | seq, Payload: body}, new(demo.EchoReply)
-		},
-		Check: func(seq uint64, reply any) (string, error) {
-			r, ok := reply.(*demo.EchoReply)
-			if !ok || r.Nonce != base|seq || len(r.Payload) != len(body) {
-				return "", fmt.Errorf("%w: phase %d call %d", loadgen.ErrBadReply, phase, seq)
-			}
-			return r.Instance, nil
-		},
-	}
+	return loadgen.EchoTargetFrom(payload, uint64(phase)<<phaseBits)
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/geerpclab/geerpc/chaos"
+	"github.com/geerpclab/geerpc/internal/backoff"
 )
 
 // instanceNames are the soak's three instances.
@@ -108,14 +109,7 @@ func (p *player) played() []chaos.FaultRecord {
 
 // sleepUntil waits until t and reports whether ctx was still live then.
 func sleepUntil(ctx context.Context, t time.Time) bool {
-	timer := time.NewTimer(time.Until(t))
-	defer timer.Stop()
-	select {
-	case <-timer.C:
-		return true
-	case <-ctx.Done():
-		return false
-	}
+	return backoff.Sleep(ctx, time.Until(t))
 }
 
 func errSuffix(err error) string {
