@@ -46,6 +46,17 @@ type request struct {
 	replyv  reflect.Value
 	start   time.Time
 	replied atomic.Bool // set by whoever sends the one reply
+	body    any         // the reply's body, once replied
+	recycle bool        // the writer recycles req once the reply is encoded
+}
+
+func (req *request) message() (*codec.Header, any) { return &req.h, req.body }
+
+// sent recycles req if its owner gave it up.
+func (req *request) sent() {
+	if req.recycle {
+		putRequest(req)
+	}
 }
 
 func newServerConn(s *Server, rwc io.ReadWriteCloser) *serverConn {
@@ -126,14 +137,11 @@ func (sc *serverConn) serve() {
 		total := sc.srv.inflight.Add(1)
 		switch {
 		case err == nil && (n > int32(sc.srv.opts.MaxRequestsPerConn) || total > int64(sc.srv.opts.MaxRequests)):
-			sc.reply(req, ErrOverloaded)
-			putRequest(req)
+			sc.replyAndRecycle(req, ErrOverloaded)
 		case err != nil:
-			sc.reply(req, err)
-			putRequest(req)
+			sc.replyAndRecycle(req, err)
 		case req.h.Deadline != 0 && req.start.UnixNano() >= req.h.Deadline:
-			sc.reply(req, ErrDeadlinePassed)
-			putRequest(req)
+			sc.replyAndRecycle(req, ErrDeadlinePassed)
 		default:
 			sc.dispatch(req)
 		}
@@ -204,8 +212,7 @@ func (sc *serverConn) handle(req *request) {
 	}
 	d := sc.opt.HandleTimeout
 	if d <= 0 {
-		sc.reply(req, sc.run(ctx, req))
-		putRequest(req)
+		sc.replyAndRecycle(req, sc.run(ctx, req))
 		return
 	}
 	// The timer may still hold req after we return: req is not reused.
@@ -243,6 +250,13 @@ func (sc *serverConn) callContext(req *request) (context.Context, context.Cancel
 	return context.WithDeadline(sc.ctx, deadline)
 }
 
+// replyAndRecycle replies to req, which nothing else refers to, and gives
+// it up: it is recycled once its reply is encoded.
+func (sc *serverConn) replyAndRecycle(req *request, err error) {
+	req.recycle = true
+	sc.reply(req, err)
+}
+
 // reply sends the one reply of req: its result, or err. ErrNoReply from
 // an Interceptor ends the call without a reply.
 func (sc *serverConn) reply(req *request, err error) {
@@ -252,18 +266,18 @@ func (sc *serverConn) reply(req *request, err error) {
 	defer sc.handlers.Done()
 	if errors.Is(err, ErrNoReply) {
 		sc.recordAndRelease(req, err)
+		req.sent()
 		return
 	}
-	h := &req.h // the request's header becomes the reply's
-	h.Deadline = 0
-	var body any = invalidRequest
+	req.h.Deadline = 0 // the request's header becomes the reply's
+	req.body = invalidRequest
 	if err != nil {
-		h.Error = err.Error()
+		req.h.Error = err.Error()
 	} else {
-		body = req.replyv.Interface()
+		req.body = req.replyv.Interface()
 	}
 	batch := sc.recordAndRelease(req, err)
-	if werr := sc.w.write(h, body, batch); werr != nil {
+	if werr := sc.w.enqueue(req, batch); werr != nil {
 		sc.srv.opts.Logger.Info("geerpc: closing connection", "reason", werr)
 		sc.close()
 	}

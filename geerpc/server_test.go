@@ -409,3 +409,27 @@ func TestGobStreamMatchesNetRPCHeaders(t *testing.T) {
 		t.Fatalf("decoded %+v, %v", r, err)
 	}
 }
+
+// Handlers that block must not hold up the requests read after them on the
+// same connection, however many of them there are.
+func TestBlockedHandlersDoNotHoldUpTheConnection(t *testing.T) {
+	srv, foo := newFooServer(t, geerpc.ServerOptions{})
+	c := dial(t, "tcp@"+serve(t, srv, listenTCP(t)), opt(codec.GobType))
+	const blocked = 500
+	done := make(chan *geerpc.Call, blocked)
+	for range blocked {
+		c.Go("Foo.Wait", Args{}, new(int), done)
+	}
+	callSum(t, c, 2, 3) // read after every Wait: it runs while they all block
+	select {
+	case call := <-done:
+		t.Fatalf("a Wait call ended before the gate opened: %v", call.Error)
+	default:
+	}
+	close(foo.gate)
+	for range blocked {
+		if call := <-done; call.Error != nil {
+			t.Fatalf("Foo.Wait: %v", call.Error)
+		}
+	}
+}

@@ -7,16 +7,31 @@ import (
 	"github.com/geerpclab/geerpc/geerpc/codec"
 )
 
-// msgWriter serialises the messages of one connection and coalesces them:
-// the first message of a batch yields once so that other goroutines ready
-// to write can add theirs, then flushes them all with one write.
+// msgWriter serialises the messages of one connection and coalesces them
+// into as few writes as it can. Clients write with write, which blocks
+// until the request is encoded; the server writes with enqueue, which never
+// waits for another writer: it leaves its reply to the goroutine writing at
+// the moment, so handlers do not pile up behind one another under load.
 type msgWriter struct {
 	cc codec.Codec
 	bw codec.BatchWriter // nil when the codec cannot batch
 
-	mu        sync.Mutex // protects following
+	mu        sync.Mutex // protects following; held while encoding and flushing
 	unflushed int
 	err       error
+
+	qmu   sync.Mutex // protects following
+	queue []queuedMsg
+	spare []queuedMsg // the previous queue, kept for reuse
+}
+
+// queuedMsg is a message a writer may encode on its sender's behalf.
+type queuedMsg interface {
+	// message returns the header and body to encode.
+	message() (*codec.Header, any)
+	// sent is called once the message is encoded or dropped; the writer
+	// does not touch it afterwards.
+	sent()
 }
 
 func newMsgWriter(cc codec.Codec) *msgWriter {
@@ -30,13 +45,11 @@ func newMsgWriter(cc codec.Codec) *msgWriter {
 // connection; after one, every write fails with it.
 func (w *msgWriter) write(h *codec.Header, body any, batch bool) error {
 	w.mu.Lock()
-	if w.err != nil {
+	if w.err != nil || w.bw == nil {
 		defer w.mu.Unlock()
-		return w.err
-	}
-	if w.bw == nil {
-		defer w.mu.Unlock()
-		w.err = w.cc.Write(h, body)
+		if w.err == nil {
+			w.err = w.cc.Write(h, body)
+		}
 		return w.err
 	}
 	if w.err = w.bw.WriteBuffered(h, body); w.err != nil {
@@ -52,15 +65,96 @@ func (w *msgWriter) write(h *codec.Header, body any, batch bool) error {
 	if batch {
 		runtime.Gosched()
 	}
-	return w.flush()
-}
-
-func (w *msgWriter) flush() error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if w.err == nil {
+	return w.flushLocked()
+}
+
+// flushLocked flushes what is buffered. w.mu must be held.
+func (w *msgWriter) flushLocked() error {
+	if w.err == nil && w.bw != nil {
 		w.err = w.bw.Flush()
 	}
 	w.unflushed = 0
 	return w.err
+}
+
+// enqueue sends m, or leaves it to the goroutine that is writing now. The
+// goroutine that writes also writes every message queued meanwhile, yields
+// once first when others may be about to queue theirs (batch), and flushes
+// them all together. It returns the connection's write error if this call
+// wrote and failed; a message that cannot be written is dropped.
+func (w *msgWriter) enqueue(m queuedMsg, batch bool) error {
+	if !w.mu.TryLock() {
+		w.qmu.Lock()
+		w.queue = append(w.queue, m)
+		w.qmu.Unlock()
+		if !w.mu.TryLock() {
+			return nil // the writer checks the queue after it unlocks
+		}
+	} else {
+		w.encode(m)
+	}
+	for {
+		w.drain(batch)
+		err := w.flushLocked()
+		w.mu.Unlock()
+		if !w.queued() || !w.mu.TryLock() {
+			return err
+		}
+	}
+}
+
+// drain encodes every queued message, yielding once first if batch.
+// w.mu must be held.
+func (w *msgWriter) drain(batch bool) {
+	if batch {
+		runtime.Gosched()
+	}
+	for {
+		w.qmu.Lock()
+		q := w.queue
+		w.queue, w.spare = w.spare[:0], nil
+		w.qmu.Unlock()
+		if len(q) == 0 {
+			w.keepSpare(q)
+			return
+		}
+		for i, m := range q {
+			w.encode(m)
+			q[i] = nil
+		}
+		w.keepSpare(q)
+	}
+}
+
+// keepSpare keeps an emptied queue for reuse. w.mu must be held.
+func (w *msgWriter) keepSpare(q []queuedMsg) {
+	w.qmu.Lock()
+	if w.spare == nil && cap(q) <= maxIdleWorkers {
+		w.spare = q[:0]
+	}
+	w.qmu.Unlock()
+}
+
+// queued reports whether messages wait in the queue.
+func (w *msgWriter) queued() bool {
+	w.qmu.Lock()
+	defer w.qmu.Unlock()
+	return len(w.queue) > 0
+}
+
+// encode buffers m, or drops it after a write error. w.mu must be held.
+func (w *msgWriter) encode(m queuedMsg) {
+	defer m.sent()
+	if w.err != nil {
+		return
+	}
+	h, body := m.message()
+	if w.bw == nil {
+		w.err = w.cc.Write(h, body)
+		return
+	}
+	w.err = w.bw.WriteBuffered(h, body)
+	w.unflushed++
 }
