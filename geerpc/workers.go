@@ -87,6 +87,9 @@ func (p *workerPool) next(ch chan struct{}, woken bool, now int64) (req *request
 	p.head++
 	if p.head == len(p.queue) {
 		p.queue, p.head = p.queue[:0], 0
+		if cap(p.queue) > maxIdleWorkers {
+			p.queue = nil // a burst's queue goes with it
+		}
 	} else {
 		wake, start = p.wakeLocked()
 	}
