@@ -8,11 +8,14 @@ import (
 )
 
 // GobCodec is the gob Codec: one gob stream per direction for the whole
-// connection, so type descriptors are sent once.
+// connection, so type descriptors are sent once. It writes with a stock
+// gob.Encoder and reads with a reader that decodes flat structs of basic
+// fields (such as Header) itself and leaves other types to encoding/gob; both
+// sides stay compatible with any encoding/gob peer.
 type GobCodec struct {
 	conn io.ReadWriteCloser
 	buf  *bufio.Writer
-	dec  *gob.Decoder
+	dec  *gobReader
 	enc  *gob.Encoder
 }
 
@@ -32,21 +35,15 @@ func NewGobCodecWithOptions(conn io.ReadWriteCloser, o Options) *GobCodec {
 	return &GobCodec{
 		conn: conn,
 		buf:  buf,
-		dec:  gob.NewDecoder(newGobLimiter(byteReader(conn), o.limit())),
+		dec:  newGobReader(byteReader(conn), o.limit()),
 		enc:  gob.NewEncoder(buf),
 	}
 }
 
 // byteReader returns r itself when it can read bytes one at a time, so that
 // no second buffer sits between the connection and the decoder.
-func byteReader(r io.Reader) interface {
-	io.Reader
-	io.ByteReader
-} {
-	if br, ok := r.(interface {
-		io.Reader
-		io.ByteReader
-	}); ok {
+func byteReader(r io.Reader) byteStream {
+	if br, ok := r.(byteStream); ok {
 		return br
 	}
 	return bufio.NewReaderSize(r, 16<<10)
