@@ -28,12 +28,21 @@ var DefaultFaults = []chaos.FaultType{
 	chaos.FaultLatency, chaos.FaultDropReply, chaos.FaultDeadHeartbeat, chaos.FaultKill, chaos.FaultBlackhole,
 }
 
-// Options configure Run. The zero value works: a ten-minute soak.
+// Options configure Run. The zero value works: a ten-minute soak after a
+// warm-up of one fault cycle (3m40s).
 type Options struct {
 	// Duration is how long the faulted load runs; zero means DefaultDuration.
 	Duration time.Duration
-	// Warmup is the unfaulted open-loop load before it, after which the
-	// baseline is sampled; zero means Duration/20, between 2s and 30s.
+	// Warmup is the open-loop load before it, at the same rate and with one
+	// full fault cycle played by the same player (every fault of Faults, in
+	// turn, Window each and Gap apart), after which the load stops, the
+	// process settles and the baseline is sampled. The baseline so comes
+	// after the process met its fault-time goroutine peak and heap
+	// high-water mark (the runtime keeps the descriptor of every goroutine
+	// it ever had at once, and spans once split stay so), as the soak's own
+	// end sample does, instead of before. Zero means one cycle:
+	// len(Faults) × (Window + Gap) + max(Gap, 3s) of recovery, 3m40s with
+	// the defaults; a shorter Warmup is rejected.
 	Warmup time.Duration
 	// Saturation is the closed-loop run that measures the saturation rate;
 	// zero means Duration/60, between 2s and 10s.
@@ -71,7 +80,6 @@ func (o Options) withDefaults() Options {
 	if o.Duration == 0 {
 		o.Duration = DefaultDuration
 	}
-	o.Warmup = orDefault(o.Warmup, clamp(o.Duration/20, 2*time.Second, 30*time.Second))
 	o.Saturation = orDefault(o.Saturation, clamp(o.Duration/60, 2*time.Second, 10*time.Second))
 	o.Workers = orDefault(o.Workers, DefaultWorkers)
 	o.Fraction = orDefault(o.Fraction, DefaultFraction)
@@ -82,7 +90,17 @@ func (o Options) withDefaults() Options {
 	o.Timeout, o.Interval = orDefault(o.Timeout, DefaultTimeout), orDefault(o.Interval, DefaultInterval)
 	o.Tolerance, o.Settle = orDefault(o.Tolerance, DefaultTolerance), orDefault(o.Settle, DefaultSettle)
 	o.Seed = orDefault(o.Seed, 1)
+	o.Warmup = orDefault(o.Warmup, o.cycle())
 	return o
+}
+
+// recovery is the least unfaulted load after the last fault of a phase.
+func (o Options) recovery() time.Duration { return max(o.Gap, minRecovery) }
+
+// cycle is the shortest phase that plays every fault of the cycle once and
+// recovers: the Warmup default and minimum.
+func (o Options) cycle() time.Duration {
+	return time.Duration(len(o.Faults))*(o.Window+o.Gap) + o.recovery()
 }
 
 // check reports the first invalid option.
@@ -98,6 +116,9 @@ func (o Options) check() error {
 		return fmt.Errorf("%w: interval %s: want at least 100ms", ErrOptions, o.Interval)
 	case o.Workers < 0:
 		return fmt.Errorf("%w: workers %d must not be negative", ErrOptions, o.Workers)
+	case o.Warmup < o.cycle():
+		return fmt.Errorf("%w: warmup %s is shorter than one fault cycle, %d faults × (window %s + gap %s) + %s of recovery = %s: the baseline must follow a full cycle",
+			ErrOptions, o.Warmup, len(o.Faults), o.Window, o.Gap, o.recovery(), o.cycle())
 	}
 	for _, t := range o.Faults {
 		if _, ok := faultParams[t]; !ok {

@@ -15,10 +15,15 @@ import (
 
 // Sample is one measurement of the process's resources.
 type Sample struct {
-	Goroutines int    `json:"goroutines"`
-	FDs        int    `json:"fds"`        // open file descriptors; -1 where /proc/self/fd is missing
-	HeapInuse  uint64 `json:"heap_inuse"` // runtime.MemStats.HeapInuse after runtime.GC: what the heap check bounds
-	HeapAlloc  uint64 `json:"heap_alloc"` // the live objects' bytes then; HeapInuse less this is span fragmentation
+	At         time.Time `json:"at"` // when the heap was read
+	Goroutines int       `json:"goroutines"`
+	FDs        int       `json:"fds"`        // open file descriptors; -1 where /proc/self/fd is missing
+	HeapInuse  uint64    `json:"heap_inuse"` // runtime.MemStats.HeapInuse after runtime.GC: what the heap check bounds
+	HeapAlloc  uint64    `json:"heap_alloc"` // the live objects' bytes then; HeapInuse less this is span fragmentation
+	// The rest of runtime.MemStats then, to tell what moved the heap:
+	HeapObjects uint64 `json:"heap_objects"` // live objects
+	StackInuse  uint64 `json:"stack_inuse"`  // goroutine stacks (not in HeapInuse)
+	MSpanInuse  uint64 `json:"mspan_inuse"`  // span descriptors (not in HeapInuse)
 }
 
 // counts samples goroutines and file descriptors.
@@ -69,7 +74,9 @@ func withHeap(s Sample) Sample {
 	runtime.GC()
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
-	s.HeapInuse, s.HeapAlloc = ms.HeapInuse, ms.HeapAlloc
+	s.HeapInuse, s.HeapAlloc, s.HeapObjects = ms.HeapInuse, ms.HeapAlloc, ms.HeapObjects
+	s.StackInuse, s.MSpanInuse = ms.StackInuse, ms.MSpanInuse
+	s.At = time.Now()
 	return s
 }
 

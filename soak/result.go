@@ -3,6 +3,7 @@ package soak
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"time"
 
@@ -19,6 +20,7 @@ type Result struct {
 	Provenance  provenance.Info `json:"provenance"`
 	Start       time.Time       `json:"start"`
 	Duration    time.Duration   `json:"duration_ns"` // planned length of the faulted load
+	Warmup      time.Duration   `json:"warmup_ns"`   // length of the warm-up, one fault cycle or more
 	Elapsed     time.Duration   `json:"elapsed_ns"`  // how long it ran
 	Interrupted bool            `json:"interrupted"`
 	Tolerance   float64         `json:"tolerance"`
@@ -31,7 +33,7 @@ type Result struct {
 	Late       int64      `json:"late"`      // soak calls that waited for a worker
 	Unsent     int64      `json:"unsent"`    // soak calls due but never sent
 
-	Baseline Sample       `json:"baseline"`                   // after the warm-up, load stopped
+	Baseline Sample       `json:"baseline"`                   // after the warm-up and its fault cycle, load stopped
 	After    Sample       `json:"after"`                      // after the soak, load stopped
 	Grown    []StackCount `json:"goroutines_grown,omitempty"` // functions whose goroutines grew most, after minus baseline
 	// Peaks are the most goroutines seen at an interval's end, by phase: the
@@ -39,11 +41,12 @@ type Result struct {
 	// 0.4KB for each goroutine of the highest count the process ever reached.
 	Peaks map[string]int `json:"peak_goroutines"`
 
-	Phases   map[string]Accounts `json:"accounts"` // by phase: saturation, warmup, soak
-	Faults   []chaos.FaultRecord `json:"faults"`
-	Timeline []chaos.Point       `json:"timeline"` // of the soak phase
-	Checks   []Check             `json:"checks"`
-	Pass     bool                `json:"pass"`
+	Phases       map[string]Accounts `json:"accounts"`      // by phase: saturation, warmup, soak
+	WarmupFaults []chaos.FaultRecord `json:"warmup_faults"` // the warm-up's cycle, played before the baseline
+	Faults       []chaos.FaultRecord `json:"faults"`        // of the soak phase
+	Timeline     []chaos.Point       `json:"timeline"`      // of the soak phase
+	Checks       []Check             `json:"checks"`
+	Pass         bool                `json:"pass"`
 
 	heapBaseline, heapAfter []byte // heap profiles at the two samples, for WriteReports
 }
@@ -116,14 +119,19 @@ func (r *Result) accountingCheck() Check {
 	return Check{Name: "accounting", Pass: len(problems) == 0 && len(r.Phases) > 0, Measured: m}
 }
 
+// faultCheck passes when every fault of the warm-up and of the soak was
+// applied and cleared without an error.
 func (r *Result) faultCheck() Check {
 	var bad []string
-	for _, f := range r.Faults {
-		if f.Err != "" || f.AppliedAt < 0 || f.ClearedAt < 0 {
-			bad = append(bad, fmt.Sprintf("%d %s: %s", f.Index, f.Type, f.Err))
+	for phase, faults := range map[string][]chaos.FaultRecord{"warmup": r.WarmupFaults, "soak": r.Faults} {
+		for _, f := range faults {
+			if f.Err != "" || f.AppliedAt < 0 || f.ClearedAt < 0 {
+				bad = append(bad, fmt.Sprintf("%s %d %s: %s", phase, f.Index, f.Type, f.Err))
+			}
 		}
 	}
-	m := fmt.Sprintf("%d faults played", len(r.Faults))
+	slices.Sort(bad)
+	m := fmt.Sprintf("%d faults played after a warm-up of %d", len(r.Faults), len(r.WarmupFaults))
 	if len(bad) > 0 {
 		m += ", failed: " + strings.Join(bad, "; ")
 	}

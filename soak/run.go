@@ -36,6 +36,8 @@ type soak struct {
 	o       Options
 	cl      *chaos.Cluster
 	x       *xclient.XClient
+	inv     loadgen.Invoker // the calls go through: x, or a fake in tests
+	faulter faulter         // the faults are played on: cl, or a fake in tests
 	ledgers map[string]*ledger
 	log     *progress
 	r       *Result
@@ -43,11 +45,24 @@ type soak struct {
 	baseStacks map[string]int // goroutines by function at the baseline
 }
 
+// newSoak returns a soak of o (defaults filled) with its ledgers and an
+// empty Result; start connects it to a cluster.
+func newSoak(o Options) *soak {
+	s := &soak{o: o, log: &progress{w: o.Progress}, ledgers: map[string]*ledger{}}
+	for _, p := range phaseNames {
+		s.ledgers[p] = newLedger() // before the baseline, so they weigh on both samples
+	}
+	s.r = &Result{Schema: SchemaVersion, Provenance: o.Provenance, Start: time.Now(), Duration: o.Duration, Warmup: o.Warmup,
+		Tolerance: o.Tolerance, Fraction: o.Fraction, Client: "p2c/failover", Phases: map[string]Accounts{}, Peaks: map[string]int{}}
+	return s
+}
+
 // Run starts three instances and the HTTP registry on 127.0.0.1 (each
 // instance behind a Toxiproxy proxy), measures the saturation rate with a
 // short closed loop through a p2c/failover XClient, warms up open loop at
-// Fraction of it, samples goroutines, FDs and heap, then soaks for Duration
-// at that rate while the fault cycle plays, samples again and judges.
+// Fraction of it while the fault cycle plays once, samples goroutines, FDs
+// and heap, then soaks for Duration at that rate while the fault cycle
+// plays on, samples again and judges.
 //
 // When ctx ends early the active fault is undone, the load stops and the
 // Result holds what was measured, Interrupted set; the error then wraps
@@ -61,12 +76,7 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	if o.Provenance.GoVersion == "" {
 		o.Provenance = provenance.Collect(ctx)
 	}
-	s := &soak{o: o, log: &progress{w: o.Progress}, ledgers: map[string]*ledger{}}
-	for _, p := range phaseNames {
-		s.ledgers[p] = newLedger() // before the baseline, so they weigh on both samples
-	}
-	s.r = &Result{Schema: SchemaVersion, Provenance: o.Provenance, Start: time.Now(), Duration: o.Duration,
-		Tolerance: o.Tolerance, Fraction: o.Fraction, Client: "p2c/failover", Phases: map[string]Accounts{}, Peaks: map[string]int{}}
+	s := newSoak(o)
 	if err := s.start(ctx); err != nil {
 		return nil, err
 	}
@@ -94,12 +104,13 @@ func (s *soak) start(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("soak: start the cluster: %w", err)
 	}
-	s.cl = cl
+	s.cl, s.faulter = cl, cl
 	disc := xclient.NewGeeRegistryDiscoveryWithOptions(cl.RegistryURL(), xclient.GeeRegistryDiscoveryOptions{Interval: cl.Registry().Refresh.D()})
 	s.x = xclient.NewXClientWithOptions(disc, xclient.Options{
 		Mode: xclient.P2CSelect, FailMode: xclient.Failover, Idempotent: true, AttemptTimeout: s.o.Timeout / 3, Seed: s.o.Seed,
 		EjectBase: ejectBase, EjectMax: ejectMax,
 	})
+	s.inv = s.x
 	if err := waitListed(ctx, disc, len(specs)); err != nil {
 		s.close()
 		return err
@@ -161,32 +172,29 @@ func (s *soak) saturate(ctx context.Context) error {
 	return nil
 }
 
-// warmup sends the soak's rate without faults, then samples the baseline.
+// warmup sends the soak's rate while the fault cycle plays once, then,
+// the load stopped and the process settled, samples the baseline: so it
+// comes after the fault-time peak of goroutines and heap, like the end
+// sample.
 func (s *soak) warmup(ctx context.Context) error {
-	if _, err := s.load(ctx, "warmup", loadgen.Options{Pacer: loadgen.ConstantPacer{PerSecond: s.r.Rate}, Duration: s.o.Warmup}); err != nil {
+	_, faults, elapsed, err := s.faulted(ctx, "warmup", s.o.Warmup)
+	s.r.WarmupFaults = faults
+	if err != nil {
 		return err
 	}
 	s.r.Baseline = settle(ctx, s.o.Settle, nil)
 	s.baseStacks = goroutineStacks()
 	s.r.heapBaseline = heapProfile()
-	s.log.printf("soak: baseline after %s warm-up: %s", s.o.Warmup, sampleString(s.r.Baseline))
+	s.log.printf("soak: baseline after %s warm-up (%d faults, peak %d goroutines): %s",
+		elapsed.Round(time.Second), len(faults), s.r.Peaks["warmup"], sampleString(s.r.Baseline))
 	return nil
 }
 
 // soak sends the rate for Duration while the fault cycle plays, then
 // samples again once the load stopped.
 func (s *soak) soak(ctx context.Context) error {
-	faults := plan(s.o.Faults, s.o.Duration, s.o.Window, s.o.Gap, max(s.o.Gap, minRecovery))
-	s.log.printf("soak: %s at %.0f/s, %d faults of %s each, %s apart", s.o.Duration, s.r.Rate, len(faults), s.o.Window, s.o.Gap)
-	pctx, stop := context.WithCancel(ctx)
-	p := &player{cl: s.cl, faults: faults, t0: time.Now(), log: s.log}
-	var wg sync.WaitGroup
-	wg.Go(func() { p.play(pctx) })
-	m, err := s.load(ctx, "soak", loadgen.Options{Pacer: loadgen.ConstantPacer{PerSecond: s.r.Rate}, Duration: s.o.Duration, Interval: s.o.Interval})
-	s.r.Elapsed = time.Since(p.t0)
-	stop()
-	wg.Wait()
-	s.r.Faults = p.played()
+	m, faults, elapsed, err := s.faulted(ctx, "soak", s.o.Duration)
+	s.r.Elapsed, s.r.Faults = elapsed, faults
 	if err != nil {
 		return err
 	}
@@ -195,8 +203,25 @@ func (s *soak) soak(ctx context.Context) error {
 	s.r.After = settle(ctx, s.o.Settle, &s.r.Baseline)
 	s.r.Grown = grownStacks(s.baseStacks, goroutineStacks(), 5)
 	s.r.heapAfter = heapProfile()
-	s.log.printf("soak: after %s: %s", s.r.Elapsed.Round(time.Second), sampleString(s.r.After))
+	s.log.printf("soak: after %s (peak %d goroutines): %s", s.r.Elapsed.Round(time.Second), s.r.Peaks["soak"], sampleString(s.r.After))
 	return nil
+}
+
+// faulted runs phase's load at the soak's rate for d while a player plays
+// the fault cycle planned over d; it returns the load's metrics, the faults
+// played and how long the load ran. Every fault is off when it returns.
+func (s *soak) faulted(ctx context.Context, phase string, d time.Duration) (*loadgen.Metrics, []chaos.FaultRecord, time.Duration, error) {
+	faults := plan(s.o.Faults, d, s.o.Window, s.o.Gap, s.o.recovery())
+	s.log.printf("soak: %s %s at %.0f/s, %d faults of %s each, %s apart", phase, d, s.r.Rate, len(faults), s.o.Window, s.o.Gap)
+	pctx, stop := context.WithCancel(ctx)
+	p := &player{cl: s.faulter, phase: phase, faults: faults, t0: time.Now(), log: s.log}
+	var wg sync.WaitGroup
+	wg.Go(func() { p.play(pctx) })
+	m, err := s.load(ctx, phase, loadgen.Options{Pacer: loadgen.ConstantPacer{PerSecond: s.r.Rate}, Duration: d, Interval: s.o.Interval})
+	elapsed := time.Since(p.t0)
+	stop()
+	wg.Wait()
+	return m, p.played(), elapsed, err
 }
 
 // load runs one phase's load through the phase's ledger.
@@ -206,7 +231,7 @@ func (s *soak) load(ctx context.Context, phase string, lo loadgen.Options) (*loa
 	lo.Timeout, lo.Observe = s.o.Timeout, l.observe
 	peak := 0
 	lo.OnInterval = func(loadgen.Interval) { peak = max(peak, runtime.NumGoroutine()) }
-	m, err := loadgen.Run(ctx, ledgerInvoker{inv: s.x, l: l}, lo)
+	m, err := loadgen.Run(ctx, ledgerInvoker{inv: s.inv, l: l}, lo)
 	s.r.Peaks[phase] = peak
 	if err != nil {
 		return nil, fmt.Errorf("soak: %s load: %w", phase, err)
@@ -236,8 +261,11 @@ func points(tl []loadgen.Interval) []chaos.Point {
 }
 
 func sampleString(s Sample) string {
-	return fmt.Sprintf("%d goroutines, %d fds, heap in use %.2fMiB (live %.2fMiB)", s.Goroutines, s.FDs, float64(s.HeapInuse)/(1<<20), float64(s.HeapAlloc)/(1<<20))
+	return fmt.Sprintf("%d goroutines, %d fds, heap in use %.2fMiB (live %.2fMiB in %d objects; stacks %.2fMiB, spans %.2fMiB)",
+		s.Goroutines, s.FDs, mib(s.HeapInuse), mib(s.HeapAlloc), s.HeapObjects, mib(s.StackInuse), mib(s.MSpanInuse))
 }
+
+func mib(b uint64) float64 { return float64(b) / (1 << 20) }
 
 // progress writes progress lines to w, one at a time; a nil w or a nil
 // progress discards them.

@@ -63,6 +63,7 @@ type faulter interface {
 // player plays a fault plan against a cluster, from t0 on.
 type player struct {
 	cl     faulter
+	phase  string // in the progress lines
 	faults []chaos.FaultSpec
 	t0     time.Time
 	log    *progress
@@ -84,13 +85,13 @@ func (p *player) play(ctx context.Context) {
 		}
 		err := p.cl.Apply(ctx, i, f)
 		rec.AppliedAt = time.Since(p.t0)
-		p.log.printf("soak: fault %d %s on %v at %s%s", i, f.Type, f.Instances, rec.AppliedAt.Round(time.Millisecond), errSuffix(err))
+		p.log.printf("soak: %s fault %d %s on %v at %s%s", p.phase, i, f.Type, f.Instances, rec.AppliedAt.Round(time.Millisecond), errSuffix(err))
 		sleepUntil(ctx, p.t0.Add(f.End.D()))
 		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), clearTimeout)
 		cerr := p.cl.Clear(cctx, i, f)
 		cancel()
 		rec.ClearedAt = time.Since(p.t0)
-		p.log.printf("soak: fault %d %s off at %s%s", i, f.Type, rec.ClearedAt.Round(time.Millisecond), errSuffix(cerr))
+		p.log.printf("soak: %s fault %d %s off at %s%s", p.phase, i, f.Type, rec.ClearedAt.Round(time.Millisecond), errSuffix(cerr))
 		if err != nil || cerr != nil {
 			rec.Err = fmt.Sprint(joinNonNil(err, cerr))
 		}

@@ -15,13 +15,13 @@ import (
 )
 
 // shortOptions is a soak of a few seconds with short fault windows that
-// still cycles every default fault type once.
+// still cycles every default fault type once, after a warm-up of one cycle.
 func shortOptions(t *testing.T, progress *bytes.Buffer) Options {
 	t.Helper()
 	o := Options{
-		Duration: 7 * time.Second, Warmup: 500 * time.Millisecond, Saturation: 500 * time.Millisecond,
-		Workers: 16, Window: 500 * time.Millisecond, Gap: 300 * time.Millisecond, Timeout: 400 * time.Millisecond,
-		Interval: 250 * time.Millisecond, Settle: 5 * time.Second, Seed: 7,
+		Duration: 5500 * time.Millisecond, Saturation: 500 * time.Millisecond,
+		Workers: 16, Window: 300 * time.Millisecond, Gap: 200 * time.Millisecond, Timeout: 400 * time.Millisecond,
+		Interval: 250 * time.Millisecond, Settle: 2 * time.Second, Seed: 7,
 	}
 	if progress != nil {
 		o.Progress = progress
@@ -55,8 +55,14 @@ func TestShortSoakPassesItsInvariants(t *testing.T) {
 			t.Errorf("check %s: %s", c.Name, c.Measured)
 		}
 	}
-	if len(r.Faults) != len(DefaultFaults) {
-		t.Errorf("played %d faults, want the %d of the cycle", len(r.Faults), len(DefaultFaults))
+	if len(r.Faults) != len(DefaultFaults) || len(r.WarmupFaults) != len(DefaultFaults) {
+		t.Errorf("played %d faults in the warm-up and %d in the soak, want the %d of the cycle in each",
+			len(r.WarmupFaults), len(r.Faults), len(DefaultFaults))
+	}
+	for _, f := range r.WarmupFaults {
+		if f.ClearedAt < 0 || f.ClearedAt >= r.Warmup {
+			t.Errorf("warm-up fault %d %s cleared at %s, not within the %s warm-up", f.Index, f.Type, f.ClearedAt, r.Warmup)
+		}
 	}
 	soak := r.Phases["soak"]
 	if soak.Sent == 0 || soak.Classes[chaos.ClassOK] == 0 {
@@ -120,12 +126,17 @@ func TestInterruptedSoakStopsAndKeepsWhatItMeasured(t *testing.T) {
 	if r == nil || !r.Interrupted || r.Pass || !slices.Contains(r.Failed(), "completed") {
 		t.Fatalf("result %+v: want interrupted, failed on completed", r)
 	}
-	for _, f := range r.Faults {
+	if len(r.WarmupFaults) == 0 {
+		t.Errorf("no warm-up fault played before the interrupt")
+	}
+	for _, f := range append(r.WarmupFaults, r.Faults...) {
 		if f.ClearedAt < 0 {
 			t.Errorf("fault %d left on", f.Index)
 		}
 	}
-	if p := r.Phases["soak"].Problems(true); len(p) > 0 {
-		t.Errorf("interrupted soak lost calls: %v", p)
+	for _, phase := range phaseNames {
+		if p := r.Phases[phase].Problems(true); len(p) > 0 {
+			t.Errorf("interrupted soak lost calls of its %s: %v", phase, p)
+		}
 	}
 }

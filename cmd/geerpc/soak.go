@@ -29,7 +29,7 @@ func parseSoakFlags(args []string, stderr io.Writer) (*soakConfig, error) {
 	o := &c.opts
 	fs := flag.NewFlagSet("soak", flag.ContinueOnError)
 	fs.DurationVar(&o.Duration, "d", soak.DefaultDuration, "how long the faulted load runs")
-	fs.DurationVar(&o.Warmup, "warmup", 0, "unfaulted load before it, after which the baseline is sampled (0: d/20, 2s..30s)")
+	fs.DurationVar(&o.Warmup, "warmup", 0, "load before it at the same rate with one full fault cycle, after which the baseline is sampled (0 or at least: faults×(window+gap)+max(gap,3s), 3m40s by default)")
 	fs.DurationVar(&o.Saturation, "saturation", 0, "closed-loop run measuring the saturation rate (0: d/60, 2s..10s)")
 	fs.Float64Var(&o.Fraction, "fraction", soak.DefaultFraction, "share of the saturation rate sent, open loop")
 	fs.DurationVar(&o.Window, "window", soak.DefaultWindow, "how long each fault lasts")
@@ -41,9 +41,10 @@ func parseSoakFlags(args []string, stderr io.Writer) (*soakConfig, error) {
 	fs.BoolVar(&c.quiet, "q", false, "no progress lines")
 	usageLine(fs, "soak [-d 10m] [-fraction 0.7] [-window 20s] [-gap 20s] [-out reports/soak] ...\n\n"+
 		"Measures the saturation rate of three instances behind proxies and the HTTP registry (127.0.0.1),\n"+
-		"then sends -fraction of it open loop for -d while faults cycle (slow link, dropped replies, dead\n"+
-		"heartbeat, kill and restart, blackhole). PASS when goroutines, fds and heap end within -tolerance\n"+
-		"of their values after the warm-up and every call ended exactly once.")
+		"then sends -fraction of it open loop: a -warmup that plays the fault cycle once (slow link, dropped\n"+
+		"replies, dead heartbeat, kill and restart, blackhole), a baseline sample, then -d while the faults\n"+
+		"cycle on. PASS when goroutines, fds and heap end within -tolerance of the baseline and every call\n"+
+		"ended exactly once.")
 	if err := parseFlags(fs, args, stderr); err != nil {
 		return nil, err
 	}
@@ -80,6 +81,9 @@ func runSoak(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	start := time.Now()
 	r, err := soak.Run(ctx, c.opts)
+	if errors.Is(err, soak.ErrOptions) {
+		return usageError{err.Error()}
+	}
 	if r == nil {
 		return err
 	}

@@ -1,0 +1,112 @@
+package soak
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/geerpclab/geerpc/chaos"
+	"github.com/geerpclab/geerpc/demo"
+)
+
+// fakeFaulter records when each fault went on and off.
+type fakeFaulter struct {
+	mu      sync.Mutex // protects following
+	on      int        // faults on now
+	applied []chaos.FaultType
+	cleared []time.Time
+}
+
+func (f *fakeFaulter) Apply(_ context.Context, _ int, spec chaos.FaultSpec) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.on++
+	f.applied = append(f.applied, spec.Type)
+	return nil
+}
+
+func (f *fakeFaulter) Clear(context.Context, int, chaos.FaultSpec) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.on--
+	f.cleared = append(f.cleared, time.Now())
+	return nil
+}
+
+func (f *fakeFaulter) active() bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.on > 0
+}
+
+// echoInvoker answers every Echo call at once and counts the calls made
+// while a fault of f was on.
+type echoInvoker struct {
+	f       *fakeFaulter
+	faulted atomic.Int64
+}
+
+func (e *echoInvoker) Call(_ context.Context, _ string, args, reply any) error {
+	a, r := args.(demo.EchoArgs), reply.(*demo.EchoReply)
+	r.Nonce, r.Payload, r.Instance = a.Nonce, a.Payload, "fake"
+	if e.f.active() {
+		e.faulted.Add(1)
+	}
+	return nil
+}
+
+func TestWarmupPlaysAFaultCycleBeforeTheBaseline(t *testing.T) {
+	types := []chaos.FaultType{chaos.FaultLatency, chaos.FaultKill, chaos.FaultBlackhole}
+	o := Options{Window: 100 * time.Millisecond, Gap: 50 * time.Millisecond, Faults: types, Settle: time.Second}.withDefaults()
+	if err := o.check(); err != nil {
+		t.Fatal(err)
+	}
+	if want := 3*150*time.Millisecond + minRecovery; o.Warmup != want {
+		t.Fatalf("default warm-up %s, want one cycle of %s", o.Warmup, want)
+	}
+	s := newSoak(o)
+	f := &fakeFaulter{}
+	inv := &echoInvoker{f: f}
+	s.inv, s.faulter, s.r.Rate = inv, f, 400
+	if err := s.warmup(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if len(f.applied) != len(types) || len(f.cleared) != len(types) || f.on != 0 {
+		t.Fatalf("applied %v, cleared %d, %d on: want the cycle %v, all cleared", f.applied, len(f.cleared), f.on, types)
+	}
+	for i, typ := range types {
+		if f.applied[i] != typ {
+			t.Errorf("fault %d is %s, want %s", i, f.applied[i], typ)
+		}
+		if rec := s.r.WarmupFaults[i]; rec.Type != typ || rec.ClearedAt < 0 || rec.Err != "" {
+			t.Errorf("warm-up fault record %d: %+v", i, rec)
+		}
+		if !f.cleared[i].Before(s.r.Baseline.At) {
+			t.Errorf("fault %d cleared at %s, after the baseline at %s", i, f.cleared[i], s.r.Baseline.At)
+		}
+	}
+	if inv.faulted.Load() == 0 {
+		t.Error("no call was made while a fault was on: the warm-up did not load the faults")
+	}
+	a := s.ledgers["warmup"].accounts()
+	if p := a.Problems(false); len(p) > 0 || a.Sent == 0 {
+		t.Errorf("warm-up ledger %+v: %v", a, p)
+	}
+	if s.r.Baseline.Goroutines == 0 || s.r.Baseline.HeapInuse == 0 {
+		t.Errorf("no baseline sampled: %+v", s.r.Baseline)
+	}
+}
+
+func TestWarmupShorterThanACycleIsRejected(t *testing.T) {
+	if d := (Options{}).withDefaults().Warmup; d != 5*40*time.Second+20*time.Second {
+		t.Errorf("default warm-up %s, want one default cycle of 3m40s", d)
+	}
+	_, err := Run(t.Context(), Options{Warmup: time.Minute})
+	if !errors.Is(err, ErrOptions) || !strings.Contains(err.Error(), "warmup 1m0s is shorter than one fault cycle") {
+		t.Fatalf("Run with a 1m warm-up: %v, want ErrOptions naming the warmup", err)
+	}
+}
