@@ -2,21 +2,21 @@ package codec
 
 import (
 	"bufio"
-	"encoding/gob"
 	"fmt"
 	"io"
 )
 
 // GobCodec is the gob Codec: one gob stream per direction for the whole
-// connection, so type descriptors are sent once. It writes with a stock
-// gob.Encoder and reads with a reader that decodes flat structs of basic
-// fields (such as Header) itself and leaves other types to encoding/gob; both
-// sides stay compatible with any encoding/gob peer.
+// connection, so type descriptors are sent once. It writes and reads with an
+// encoder and a reader that handle flat structs of basic fields (such as
+// Header) themselves and leave other types to encoding/gob; the bytes
+// written are those of a stock gob.Encoder, and both sides stay compatible
+// with any encoding/gob peer.
 type GobCodec struct {
 	conn io.ReadWriteCloser
 	buf  *bufio.Writer
 	dec  *gobReader
-	enc  *gob.Encoder
+	enc  *gobWriter
 }
 
 var (
@@ -36,7 +36,7 @@ func NewGobCodecWithOptions(conn io.ReadWriteCloser, o Options) *GobCodec {
 		conn: conn,
 		buf:  buf,
 		dec:  newGobReader(byteReader(conn), o.limit()),
-		enc:  gob.NewEncoder(buf),
+		enc:  newGobWriter(buf),
 	}
 }
 
