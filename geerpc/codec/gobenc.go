@@ -25,7 +25,15 @@ type gobWriter struct {
 	out     bytes.Buffer // the stock encoder's only writer
 	stock   *gob.Encoder
 	types   map[reflect.Type]gobEncType
-	scratch []byte // the message being encoded, reused
+	recent  [2]gobEncRecent // fast types last looked up, checked before types
+	scratch []byte          // the message being encoded, reused
+}
+
+// gobEncRecent is an entry of a writer's recent types: a header and a body
+// type alternate, so two entries spare most map lookups.
+type gobEncRecent struct {
+	rt reflect.Type
+	t  gobEncType
 }
 
 // gobEncType is what a writer knows about one Go type: its plan and wire
@@ -48,7 +56,7 @@ func newGobWriter(w io.Writer) *gobWriter {
 // Encode writes v as gob.Encoder.Encode does.
 func (e *gobWriter) Encode(v any) error {
 	rt := reflect.TypeOf(v)
-	t, known := e.types[rt]
+	t, known := e.lookup(rt)
 	if known && t.plan != nil {
 		if p := ifaceData(v); p != nil {
 			return e.encodeFast(t, v, p)
@@ -60,6 +68,20 @@ func (e *gobWriter) Encode(v any) error {
 	}
 	e.learn(rt, ifaceData(v))
 	return nil
+}
+
+// lookup returns what the writer knows about rt, if anything.
+func (e *gobWriter) lookup(rt reflect.Type) (gobEncType, bool) {
+	for _, r := range e.recent {
+		if r.rt == rt && rt != nil {
+			return r.t, true
+		}
+	}
+	t, known := e.types[rt]
+	if known && t.plan != nil {
+		e.recent[1], e.recent[0] = e.recent[0], gobEncRecent{rt: rt, t: t}
+	}
+	return t, known
 }
 
 // encodeFast writes v, whose data word is p, as one value message of a type
