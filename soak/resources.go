@@ -17,9 +17,10 @@ import (
 type Sample struct {
 	At         time.Time `json:"at"` // when the heap was read
 	Goroutines int       `json:"goroutines"`
-	FDs        int       `json:"fds"`        // open file descriptors; -1 where /proc/self/fd is missing
-	HeapInuse  uint64    `json:"heap_inuse"` // runtime.MemStats.HeapInuse after runtime.GC: what the heap check bounds
-	HeapAlloc  uint64    `json:"heap_alloc"` // the live objects' bytes then; HeapInuse less this is span fragmentation
+	Untrimmed  int       `json:"goroutines_untrimmed"` // before the nudge let the servers trim their idle handlers
+	FDs        int       `json:"fds"`                  // open file descriptors; -1 where /proc/self/fd is missing
+	HeapInuse  uint64    `json:"heap_inuse"`           // runtime.MemStats.HeapInuse after runtime.GC: what the heap check bounds
+	HeapAlloc  uint64    `json:"heap_alloc"`           // the live objects' bytes then; HeapInuse less this is span fragmentation
 	// The rest of runtime.MemStats then, to tell what moved the heap:
 	HeapObjects uint64 `json:"heap_objects"` // live objects
 	StackInuse  uint64 `json:"stack_inuse"`  // goroutine stacks (not in HeapInuse)
@@ -35,18 +36,17 @@ func counts() Sample {
 	return Sample{Goroutines: runtime.NumGoroutine(), FDs: fds}
 }
 
-// quietFor is how long the process idles before a sample, so that the
-// goroutines of the calls just ended have exited.
-const quietFor = 2 * time.Second
+// restFor is how long the process idles after a phase's load before its
+// sample: the goroutines of the calls just ended exit, and every server
+// handler goroutine has been idle for longer than geerpc keeps an idle one
+// (2s), so the nudge that follows lets it go.
+const restFor = 3 * time.Second
 
-// settle idles for quietFor, then polls the counts for up to limit (1s
-// without a target or once ctx ended), keeping the sample with the fewest
-// goroutines and stopping early once it is at most target's; it then
-// collects garbage twice and reads the heap.
+// settle polls the counts for up to limit (1s without a target or once ctx
+// ended), keeping the sample with the fewest goroutines and stopping early
+// once it is at most target's; it then collects garbage twice and reads
+// the heap.
 func settle(ctx context.Context, limit time.Duration, target *Sample) Sample {
-	if ctx.Err() == nil {
-		sleepUntil(ctx, time.Now().Add(quietFor))
-	}
 	if target == nil || ctx.Err() != nil {
 		limit = min(limit, time.Second)
 	}

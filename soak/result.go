@@ -41,7 +41,7 @@ type Result struct {
 	// 0.4KB for each goroutine of the highest count the process ever reached.
 	Peaks map[string]int `json:"peak_goroutines"`
 
-	Phases       map[string]Accounts `json:"accounts"`      // by phase: saturation, warmup, soak
+	Phases       map[string]Accounts `json:"accounts"`      // by phase: saturation, warmup, soak, nudge
 	WarmupFaults []chaos.FaultRecord `json:"warmup_faults"` // the warm-up's cycle, played before the baseline
 	Faults       []chaos.FaultRecord `json:"faults"`        // of the soak phase
 	Timeline     []chaos.Point       `json:"timeline"`      // of the soak phase

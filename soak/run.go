@@ -16,8 +16,8 @@ import (
 )
 
 // phaseNames are the phases of a soak, in order; each books its calls in
-// its own ledger.
-var phaseNames = []string{"saturation", "warmup", "soak"}
+// its own ledger. The nudge phase is the one broadcast before each sample.
+var phaseNames = []string{"saturation", "warmup", "soak", "nudge"}
 
 // payload is the Echo payload of every call.
 const payload = 64
@@ -37,7 +37,9 @@ type soak struct {
 	cl      *chaos.Cluster
 	x       *xclient.XClient
 	inv     loadgen.Invoker // the calls go through: x, or a fake in tests
+	all     loadgen.Invoker // its calls go to every instance: x's Broadcast, or a fake
 	faulter faulter         // the faults are played on: cl, or a fake in tests
+	nudges  uint64          // nudges made so far
 	ledgers map[string]*ledger
 	log     *progress
 	r       *Result
@@ -110,7 +112,7 @@ func (s *soak) start(ctx context.Context) error {
 		Mode: xclient.P2CSelect, FailMode: xclient.Failover, Idempotent: true, AttemptTimeout: s.o.Timeout / 3, Seed: s.o.Seed,
 		EjectBase: ejectBase, EjectMax: ejectMax,
 	})
-	s.inv = s.x
+	s.inv, s.all = s.x, broadcastInvoker{s.x}
 	if err := waitListed(ctx, disc, len(specs)); err != nil {
 		s.close()
 		return err
@@ -182,7 +184,7 @@ func (s *soak) warmup(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	s.r.Baseline = settle(ctx, s.o.Settle, nil)
+	s.r.Baseline = s.sample(ctx, nil)
 	s.baseStacks = goroutineStacks()
 	s.r.heapBaseline = heapProfile()
 	s.log.printf("soak: baseline after %s warm-up (%d faults, peak %d goroutines): %s",
@@ -200,11 +202,52 @@ func (s *soak) soak(ctx context.Context) error {
 	}
 	s.r.SentRate, s.r.Late, s.r.Unsent = m.Rate, m.Late, m.Unsent
 	s.r.Timeline = points(m.Timeline) // m is dead from here: its histograms do not weigh on the heap sample
-	s.r.After = settle(ctx, s.o.Settle, &s.r.Baseline)
+	s.r.After = s.sample(ctx, &s.r.Baseline)
 	s.r.Grown = grownStacks(s.baseStacks, goroutineStacks(), 5)
 	s.r.heapAfter = heapProfile()
 	s.log.printf("soak: after %s (peak %d goroutines): %s", s.r.Elapsed.Round(time.Second), s.r.Peaks["soak"], sampleString(s.r.After))
 	return nil
+}
+
+// sample takes the sample that ends a phase: it rests for restFor, nudges
+// the servers, then settles (see settle).
+func (s *soak) sample(ctx context.Context, target *Sample) Sample {
+	if ctx.Err() == nil {
+		sleepUntil(ctx, time.Now().Add(restFor))
+	}
+	untrimmed := counts().Goroutines
+	s.nudge(ctx)
+	smp := settle(ctx, s.o.Settle, target)
+	smp.Untrimmed = untrimmed
+	return smp
+}
+
+// nudge makes one Echo call on every instance at once, booked in the nudge
+// ledger. A geerpc connection lets go of its handler goroutines idle for
+// over 2s only when its next request comes, so without one a sample would
+// count the handlers that the last burst before the load stopped left
+// parked: a number that swings with that burst, not with what the process
+// keeps. The nudge comes before both samples alike.
+func (s *soak) nudge(ctx context.Context) {
+	if s.all == nil || ctx.Err() != nil {
+		return
+	}
+	l, t := s.ledgers["nudge"], echoTarget(indexOf("nudge"), payload)
+	args, reply := t.New(s.nudges)
+	s.nudges++
+	cctx, cancel := context.WithTimeout(ctx, s.o.Timeout)
+	err := ledgerInvoker{inv: s.all, l: l}.Call(cctx, t.Method, args, reply)
+	cancel()
+	l.observe(loadgen.Result{Err: err})
+	s.log.printf("soak: nudged every instance%s", errSuffix(err))
+}
+
+// broadcastInvoker makes each call a Broadcast to every instance.
+type broadcastInvoker struct{ x *xclient.XClient }
+
+// Call broadcasts the call through x.
+func (b broadcastInvoker) Call(ctx context.Context, method string, args, reply any) error {
+	return b.x.Broadcast(ctx, method, args, reply)
 }
 
 // faulted runs phase's load at the soak's rate for d while a player plays
@@ -261,8 +304,8 @@ func points(tl []loadgen.Interval) []chaos.Point {
 }
 
 func sampleString(s Sample) string {
-	return fmt.Sprintf("%d goroutines, %d fds, heap in use %.2fMiB (live %.2fMiB in %d objects; stacks %.2fMiB, spans %.2fMiB)",
-		s.Goroutines, s.FDs, mib(s.HeapInuse), mib(s.HeapAlloc), s.HeapObjects, mib(s.StackInuse), mib(s.MSpanInuse))
+	return fmt.Sprintf("%d goroutines (%d before the nudge), %d fds, heap in use %.2fMiB (live %.2fMiB in %d objects; stacks %.2fMiB, spans %.2fMiB)",
+		s.Goroutines, s.Untrimmed, s.FDs, mib(s.HeapInuse), mib(s.HeapAlloc), s.HeapObjects, mib(s.StackInuse), mib(s.MSpanInuse))
 }
 
 func mib(b uint64) float64 { return float64(b) / (1 << 20) }

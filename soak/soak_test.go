@@ -64,6 +64,9 @@ func TestShortSoakPassesItsInvariants(t *testing.T) {
 			t.Errorf("warm-up fault %d %s cleared at %s, not within the %s warm-up", f.Index, f.Type, f.ClearedAt, r.Warmup)
 		}
 	}
+	if n := r.Phases["nudge"]; n.Sent != 2 || n.Classes[chaos.ClassOK] != 2 {
+		t.Errorf("nudge accounts %+v: want one ok broadcast before each sample", n)
+	}
 	soak := r.Phases["soak"]
 	if soak.Sent == 0 || soak.Classes[chaos.ClassOK] == 0 {
 		t.Errorf("soak phase accounts %+v: want calls, some ok", soak)

@@ -59,6 +59,17 @@ func (e *echoInvoker) Call(_ context.Context, _ string, args, reply any) error {
 	return nil
 }
 
+// nudgeCounter answers Echo calls and notes when the first came.
+type nudgeCounter struct {
+	echoInvoker
+	at []time.Time
+}
+
+func (n *nudgeCounter) Call(ctx context.Context, method string, args, reply any) error {
+	n.at = append(n.at, time.Now())
+	return n.echoInvoker.Call(ctx, method, args, reply)
+}
+
 func TestWarmupPlaysAFaultCycleBeforeTheBaseline(t *testing.T) {
 	types := []chaos.FaultType{chaos.FaultLatency, chaos.FaultKill, chaos.FaultBlackhole}
 	o := Options{Window: 100 * time.Millisecond, Gap: 50 * time.Millisecond, Faults: types, Settle: time.Second}.withDefaults()
@@ -70,8 +81,8 @@ func TestWarmupPlaysAFaultCycleBeforeTheBaseline(t *testing.T) {
 	}
 	s := newSoak(o)
 	f := &fakeFaulter{}
-	inv := &echoInvoker{f: f}
-	s.inv, s.faulter, s.r.Rate = inv, f, 400
+	inv, all := &echoInvoker{f: f}, &nudgeCounter{echoInvoker: echoInvoker{f: f}}
+	s.inv, s.all, s.faulter, s.r.Rate = inv, all, f, 400
 	if err := s.warmup(t.Context()); err != nil {
 		t.Fatal(err)
 	}
@@ -88,6 +99,12 @@ func TestWarmupPlaysAFaultCycleBeforeTheBaseline(t *testing.T) {
 		if !f.cleared[i].Before(s.r.Baseline.At) {
 			t.Errorf("fault %d cleared at %s, after the baseline at %s", i, f.cleared[i], s.r.Baseline.At)
 		}
+	}
+	if len(all.at) != 1 || !all.at[0].After(f.cleared[len(f.cleared)-1]) || !all.at[0].Before(s.r.Baseline.At) {
+		t.Errorf("nudges at %v: want one after the last fault and before the baseline", all.at)
+	}
+	if a := s.ledgers["nudge"].accounts(); a.Sent != 1 || a.Classes[chaos.ClassOK] != 1 || len(a.Problems(false)) > 0 {
+		t.Errorf("nudge ledger %+v", a)
 	}
 	if inv.faulted.Load() == 0 {
 		t.Error("no call was made while a fault was on: the warm-up did not load the faults")
