@@ -29,8 +29,9 @@ const (
 // runs, instead of one new goroutine per request of the burst (10,000 calls
 // in flight used to start thousands).
 //
-// Idle workers are a stack: the busiest are reused, and the one idle
-// longest, at the bottom, is let go once it has waited idleWorkerTimeout.
+// Idle workers are a stack: the busiest are reused, and those at the
+// bottom are let go once they have waited idleWorkerTimeout, by a timer
+// that runs only while workers wait.
 type workerPool struct {
 	mu      sync.Mutex // protects following
 	queue   []*request
@@ -38,7 +39,10 @@ type workerPool struct {
 	waking  int // workers woken that have not yet taken a request
 	idle    []idleWorker
 	closed  bool
-	spawned int // goroutines started, for tests
+	reaper  *time.Timer // lets go of workers idle too long; armed while any wait
+	armed   bool
+	spawned int          // goroutines started, for tests
+	now     func() int64 // the clock, Unix nanoseconds; nil means time.Now
 }
 
 type idleWorker struct {
@@ -71,16 +75,16 @@ func (p *workerPool) wakeLocked() (chan struct{}, bool) {
 }
 
 // next hands a ready worker the next request. woken says that the worker
-// was the one woken. With no request waiting it parks ch at now and
-// returns nil; exit then says that the worker should end instead.
-func (p *workerPool) next(ch chan struct{}, woken bool, now int64) (req *request, wake chan struct{}, start, exit bool) {
+// was the one woken. With no request waiting it parks ch and returns nil;
+// exit then says that the worker should end instead.
+func (p *workerPool) next(ch chan struct{}, woken bool) (req *request, wake chan struct{}, start, exit bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if woken {
 		p.waking--
 	}
 	if p.head == len(p.queue) {
-		return nil, nil, false, !p.park(ch, now)
+		return nil, nil, false, !p.park(ch)
 	}
 	req = p.queue[p.head]
 	p.queue[p.head] = nil
@@ -96,24 +100,66 @@ func (p *workerPool) next(ch chan struct{}, woken bool, now int64) (req *request
 	return req, wake, start, false
 }
 
-// park adds ch to the idle workers at now; false means the worker should
-// exit. It also lets go of the workers that have waited too long. A
-// connection that gets no request at all keeps its workers until it
-// closes (IdleTimeout). p.mu must be held.
-func (p *workerPool) park(ch chan struct{}, now int64) bool {
+// park adds ch to the idle workers; false means the worker should exit.
+// p.mu must be held.
+func (p *workerPool) park(ch chan struct{}) bool {
 	if p.closed || len(p.idle) >= maxIdleWorkers {
 		return false
 	}
-	expired := 0
-	for expired < len(p.idle) && now-p.idle[expired].since > int64(idleWorkerTimeout) {
-		close(p.idle[expired].ch)
-		expired++
-	}
-	if expired > 0 {
-		p.idle = append(p.idle[:0], p.idle[expired:]...)
-	}
+	now := p.clock()
+	p.expire(now)
 	p.idle = append(p.idle, idleWorker{ch: ch, since: now})
+	if !p.armed {
+		p.armed = true
+		p.arm(idleWorkerTimeout)
+	}
 	return true
+}
+
+func (p *workerPool) clock() int64 {
+	if p.now != nil {
+		return p.now()
+	}
+	return time.Now().UnixNano()
+}
+
+// expire lets go of the workers that have waited too long at now. p.mu must
+// be held.
+func (p *workerPool) expire(now int64) {
+	n := 0
+	for n < len(p.idle) && now-p.idle[n].since >= int64(idleWorkerTimeout) {
+		close(p.idle[n].ch)
+		n++
+	}
+	if n > 0 {
+		p.idle = append(p.idle[:0], p.idle[n:]...)
+	}
+}
+
+// arm sets the reaper to run after d. p.mu must be held.
+func (p *workerPool) arm(d time.Duration) {
+	if p.reaper == nil {
+		p.reaper = time.AfterFunc(d, p.reap)
+		return
+	}
+	p.reaper.Reset(d)
+}
+
+// reap lets go of the workers idle too long, so that a connection quiet
+// after a burst does not keep its goroutines, and rearms for the next one.
+func (p *workerPool) reap() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed {
+		return
+	}
+	now := p.clock()
+	p.expire(now)
+	if len(p.idle) == 0 {
+		p.armed = false
+		return
+	}
+	p.arm(time.Duration(p.idle[0].since + int64(idleWorkerTimeout) - now))
 }
 
 // close makes every idle worker exit, and every busy one once the queue
@@ -122,6 +168,9 @@ func (p *workerPool) close() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.closed = true
+	if p.reaper != nil {
+		p.reaper.Stop()
+	}
 	for _, w := range p.idle {
 		close(w.ch)
 	}
@@ -148,7 +197,7 @@ func (sc *serverConn) wake(ch chan struct{}, start bool) {
 func (sc *serverConn) work(ch chan struct{}) {
 	woken := true
 	for {
-		req, wake, start, exit := sc.workers.next(ch, woken, sc.lastRead.Load())
+		req, wake, start, exit := sc.workers.next(ch, woken)
 		if exit {
 			return
 		}
