@@ -109,7 +109,7 @@ func TestPlanCyclesFaultsOverInstancesAndEndsRecovered(t *testing.T) {
 }
 
 func TestOptionsRejectNonsense(t *testing.T) {
-	for _, o := range []Options{{Fraction: 1.5}, {Tolerance: -1}, {Faults: []chaos.FaultType{chaos.FaultRegistryDown}}, {Interval: time.Millisecond}, {Gap: -time.Second}} {
+	for _, o := range []Options{{Fraction: 1.5}, {Tolerance: -1}, {Faults: []chaos.FaultType{chaos.FaultRegistryDown}}, {Interval: time.Millisecond}, {Gap: -time.Second}, {MaxWorkers: -1}} {
 		if _, err := Run(t.Context(), o); err == nil {
 			t.Errorf("Run(%+v) = nil error", o)
 		}

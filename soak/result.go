@@ -27,11 +27,13 @@ type Result struct {
 	Client      string          `json:"client"` // balancing mode / fail mode
 
 	Saturation Saturation `json:"saturation"`
-	Rate       float64    `json:"rate"`      // calls/s sent open loop: Fraction × saturation
-	Fraction   float64    `json:"fraction"`  // of the saturation rate
-	SentRate   float64    `json:"sent_rate"` // calls/s actually sent during the soak
-	Late       int64      `json:"late"`      // soak calls that waited for a worker
-	Unsent     int64      `json:"unsent"`    // soak calls due but never sent
+	Rate       float64    `json:"rate"`        // calls/s sent open loop: Fraction × saturation
+	Fraction   float64    `json:"fraction"`    // of the saturation rate
+	SentRate   float64    `json:"sent_rate"`   // calls/s actually sent during the soak
+	Late       int64      `json:"late"`        // soak calls that waited for a worker
+	WarmupLate int64      `json:"warmup_late"` // warm-up calls that waited for a worker
+	MaxWorkers int        `json:"max_workers"` // cap of the open-loop workers
+	Unsent     int64      `json:"unsent"`      // soak calls due but never sent
 
 	Baseline Sample       `json:"baseline"`                   // after the warm-up and its fault cycle, load stopped
 	After    Sample       `json:"after"`                      // after the soak, load stopped
@@ -168,8 +170,8 @@ func (r *Result) Verdict() string {
 	if !r.Pass {
 		head = "FAIL [" + strings.Join(r.Failed(), ", ") + "]"
 	}
-	parts := []string{fmt.Sprintf("soak: %s %s open loop at %.0f/s (%.0f%% of %.0f/s saturation), sent %.0f/s",
-		head, r.Elapsed.Round(time.Second), r.Rate, r.Fraction*100, r.Saturation.Rate, r.SentRate)}
+	parts := []string{fmt.Sprintf("soak: %s %s open loop at %.0f/s (%.0f%% of %.0f/s saturation), sent %.0f/s, %d late (all %d workers busy)",
+		head, r.Elapsed.Round(time.Second), r.Rate, r.Fraction*100, r.Saturation.Rate, r.SentRate, r.Late, r.MaxWorkers)}
 	for _, c := range r.Checks {
 		parts = append(parts, c.Name+" "+c.Measured)
 	}

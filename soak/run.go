@@ -54,7 +54,7 @@ func newSoak(o Options) *soak {
 	for _, p := range phaseNames {
 		s.ledgers[p] = newLedger() // before the baseline, so they weigh on both samples
 	}
-	s.r = &Result{Schema: SchemaVersion, Provenance: o.Provenance, Start: time.Now(), Duration: o.Duration, Warmup: o.Warmup,
+	s.r = &Result{Schema: SchemaVersion, Provenance: o.Provenance, Start: time.Now(), Duration: o.Duration, Warmup: o.Warmup, MaxWorkers: o.MaxWorkers,
 		Tolerance: o.Tolerance, Fraction: o.Fraction, Client: "p2c/failover", Phases: map[string]Accounts{}, Peaks: map[string]int{}}
 	return s
 }
@@ -179,16 +179,17 @@ func (s *soak) saturate(ctx context.Context) error {
 // comes after the fault-time peak of goroutines and heap, like the end
 // sample.
 func (s *soak) warmup(ctx context.Context) error {
-	_, faults, elapsed, err := s.faulted(ctx, "warmup", s.o.Warmup)
+	m, faults, elapsed, err := s.faulted(ctx, "warmup", s.o.Warmup)
 	s.r.WarmupFaults = faults
 	if err != nil {
 		return err
 	}
+	s.r.WarmupLate = m.Late
 	s.r.Baseline = s.sample(ctx, nil)
 	s.baseStacks = goroutineStacks()
 	s.r.heapBaseline = heapProfile()
-	s.log.printf("soak: baseline after %s warm-up (%d faults, peak %d goroutines): %s",
-		elapsed.Round(time.Second), len(faults), s.r.Peaks["warmup"], sampleString(s.r.Baseline))
+	s.log.printf("soak: baseline after %s warm-up (%d faults, %d late calls, peak %d goroutines): %s",
+		elapsed.Round(time.Second), len(faults), s.r.WarmupLate, s.r.Peaks["warmup"], sampleString(s.r.Baseline))
 	return nil
 }
 
@@ -205,7 +206,7 @@ func (s *soak) soak(ctx context.Context) error {
 	s.r.After = s.sample(ctx, &s.r.Baseline)
 	s.r.Grown = grownStacks(s.baseStacks, goroutineStacks(), 5)
 	s.r.heapAfter = heapProfile()
-	s.log.printf("soak: after %s (peak %d goroutines): %s", s.r.Elapsed.Round(time.Second), s.r.Peaks["soak"], sampleString(s.r.After))
+	s.log.printf("soak: after %s (%d late calls, peak %d goroutines): %s", s.r.Elapsed.Round(time.Second), s.r.Late, s.r.Peaks["soak"], sampleString(s.r.After))
 	return nil
 }
 
@@ -260,15 +261,21 @@ func (s *soak) faulted(ctx context.Context, phase string, d time.Duration) (*loa
 	p := &player{cl: s.faulter, phase: phase, faults: faults, t0: time.Now(), log: s.log}
 	var wg sync.WaitGroup
 	wg.Go(func() { p.play(pctx) })
-	m, err := s.load(ctx, phase, loadgen.Options{Pacer: loadgen.ConstantPacer{PerSecond: s.r.Rate}, Duration: d, Interval: s.o.Interval})
+	m, err := s.load(ctx, phase, loadgen.Options{Pacer: loadgen.ConstantPacer{PerSecond: s.r.Rate}, MaxWorkers: s.o.MaxWorkers, Duration: d, Interval: s.o.Interval})
 	elapsed := time.Since(p.t0)
 	stop()
 	wg.Wait()
 	return m, p.played(), elapsed, err
 }
 
-// load runs one phase's load through the phase's ledger.
+// load runs one phase's load through the phase's ledger. Its calls'
+// contexts are children of a context of the phase's own: a context keeps
+// its children in a map, which grows to the most calls ever in flight at
+// once and never shrinks, and that map goes with the phase instead of
+// staying in ctx for the rest of the soak.
 func (s *soak) load(ctx context.Context, phase string, lo loadgen.Options) (*loadgen.Metrics, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	l := s.ledgers[phase]
 	lo.Targets = []loadgen.Target{echoTarget(indexOf(phase), payload)}
 	lo.Timeout, lo.Observe = s.o.Timeout, l.observe

@@ -127,3 +127,40 @@ func TestWarmupShorterThanACycleIsRejected(t *testing.T) {
 		t.Fatalf("Run with a 1m warm-up: %v, want ErrOptions naming the warmup", err)
 	}
 }
+
+// slowInvoker answers Echo calls after d and notes the most in flight.
+type slowInvoker struct {
+	d time.Duration
+
+	mu             sync.Mutex // protects following
+	inflight, most int
+}
+
+func (s *slowInvoker) Call(ctx context.Context, method string, args, reply any) error {
+	s.mu.Lock()
+	s.inflight++
+	s.most = max(s.most, s.inflight)
+	s.mu.Unlock()
+	time.Sleep(s.d)
+	s.mu.Lock()
+	s.inflight--
+	s.mu.Unlock()
+	return (&echoInvoker{f: &fakeFaulter{}}).Call(ctx, method, args, reply)
+}
+
+func TestMaxWorkersCapsTheCallsInFlight(t *testing.T) {
+	o := Options{MaxWorkers: 3, Window: 50 * time.Millisecond, Gap: 50 * time.Millisecond}.withDefaults()
+	s := newSoak(o)
+	inv := &slowInvoker{d: 20 * time.Millisecond}
+	s.inv, s.faulter, s.r.Rate = inv, &fakeFaulter{}, 500 // 10 in flight without the cap
+	m, _, _, err := s.faulted(t.Context(), "warmup", 500*time.Millisecond)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if most := inv.most; most > 3 || m.Late == 0 {
+		t.Errorf("%d calls in flight at most, %d late: want at most 3, some late", most, m.Late)
+	}
+	if a := s.ledgers["warmup"].accounts(); a.Sent == 0 || len(a.Problems(false)) > 0 {
+		t.Errorf("warm-up ledger %+v", a)
+	}
+}

@@ -31,6 +31,7 @@ func parseSoakFlags(args []string, stderr io.Writer) (*soakConfig, error) {
 	fs.DurationVar(&o.Duration, "d", soak.DefaultDuration, "how long the faulted load runs")
 	fs.DurationVar(&o.Warmup, "warmup", 0, "load before it at the same rate with one full fault cycle, after which the baseline is sampled (0 or at least: faults×(window+gap)+max(gap,3s), 3m40s by default)")
 	fs.DurationVar(&o.Saturation, "saturation", 0, "closed-loop run measuring the saturation rate (0: d/60, 2s..10s)")
+	fs.IntVar(&o.MaxWorkers, "max-workers", soak.DefaultMaxWorkers, "cap of the open-loop workers; a call due while all are busy waits and counts as late")
 	fs.Float64Var(&o.Fraction, "fraction", soak.DefaultFraction, "share of the saturation rate sent, open loop")
 	fs.DurationVar(&o.Window, "window", soak.DefaultWindow, "how long each fault lasts")
 	fs.DurationVar(&o.Gap, "gap", soak.DefaultGap, "recovery between two faults")
@@ -54,6 +55,7 @@ func parseSoakFlags(args []string, stderr io.Writer) (*soakConfig, error) {
 	}{
 		{o.Duration <= 0, fmt.Sprintf("-d %s: must be positive", o.Duration)},
 		{o.Warmup < 0 || o.Saturation < 0, "-warmup and -saturation must not be negative"},
+		{o.MaxWorkers <= 0, fmt.Sprintf("-max-workers %d: must be positive", o.MaxWorkers)},
 		{o.Fraction <= 0 || o.Fraction > 1, fmt.Sprintf("-fraction %g: want (0, 1]", o.Fraction)},
 		{o.Window <= 0 || o.Gap <= 0, "-window and -gap must be positive"},
 		{o.Timeout <= 0, fmt.Sprintf("-timeout %s: must be positive", o.Timeout)},

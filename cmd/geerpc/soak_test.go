@@ -18,6 +18,7 @@ func TestSoakBadFlagsExit2NamingTheFlag(t *testing.T) {
 		{name: "zero tolerance", args: []string{"-tolerance", "0"}, want: "-tolerance 0"},
 		{name: "not a duration", args: []string{"-d", "ten"}, want: "-d"},
 		{name: "stray argument", args: []string{"now"}, want: `unexpected argument "now"`},
+		{name: "no workers", args: []string{"-max-workers", "0"}, want: "-max-workers 0"},
 		{name: "warm-up shorter than a fault cycle", args: []string{"-warmup", "30s", "-window", "10s", "-gap", "5s"}, want: "warmup 30s is shorter than one fault cycle"},
 	}
 	for _, tt := range tests {
