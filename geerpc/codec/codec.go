@@ -1,9 +1,6 @@
 package codec
 
-import (
-	"errors"
-	"io"
-)
+import "io"
 
 // Header is the first value of every message. Field matching is by name in
 // both gob and JSON, so Deadline, which the original GeeRPC does not know,
@@ -53,10 +50,6 @@ const (
 // DefaultMaxMessageSize is the largest message a reader accepts when no
 // other limit is set: 4 MiB.
 const DefaultMaxMessageSize = 4 << 20
-
-// ErrMessageTooLarge is returned by a reader when a message is larger than its
-// limit. It is returned before the claimed size is allocated.
-var ErrMessageTooLarge = errors.New("geerpc: message too large")
 
 // NewCodecFuncMap maps a codec type to its constructor.
 var NewCodecFuncMap = map[Type]NewCodecFunc{

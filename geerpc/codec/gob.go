@@ -12,6 +12,20 @@ import (
 // Header) themselves and leave other types to encoding/gob; the bytes
 // written are those of a stock gob.Encoder, and both sides stay compatible
 // with any encoding/gob peer.
+//
+// What reading one value allocates is bounded by Options.MaxMessageSize
+// (times the size of the target's elements). encoding/gob sizes a map by
+// the count on the wire, and a slice by it up to 10 MiB, so before it
+// decodes a value whose type can hold a map, a slice or an interface, the
+// reader walks the value and refuses, with ErrCorrupt, a map or slice
+// claiming more elements than the rest of the message could hold. A value
+// that continues into further messages (an interface value carrying the
+// definition of a new type does) is bounded as a whole by the limit. As
+// the walk must read a value as encoding/gob will, the reader also refuses
+// two shapes that encoding/gob reads differently when it skips a field
+// than when it decodes it: a nil interface value inside a field that the
+// target may lack, and the first definition of a type inside an interface
+// value that is itself inside an interface value.
 type GobCodec struct {
 	conn io.ReadWriteCloser
 	buf  *bufio.Writer

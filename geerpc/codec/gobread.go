@@ -25,7 +25,9 @@ const keepBuffer = 64 << 10
 // limit before allocating. Type definitions and values it cannot decode go to
 // a stock gob.Decoder (the fallback), whose input is a gobFeed: each type
 // definition is also replayed to the fallback, which validates it, so both
-// always know the same types. It is used by one goroutine at a time.
+// always know the same types. A value whose type can hold a map, a slice or
+// an interface is first checked by a gobWalker, which bounds what the
+// fallback allocates for it. It is used by one goroutine at a time.
 type gobReader struct {
 	src   byteStream
 	max   int64
@@ -35,15 +37,11 @@ type gobReader struct {
 	feed  gobFeed
 	fb    *gob.Decoder
 	types map[int32]gobWireInfo // definitions the fallback accepted
+	reach map[int32]uint8       // what values of a type can hold; see reachOf
+	walk  gobWalker
 	plans map[gobPlanKey]*gobPlan
 	strs  internCache
 	stats gobStats
-}
-
-// gobWireInfo is what the reader knows about a defined wire type.
-type gobWireInfo struct {
-	fields   []wireField
-	isStruct bool // a struct type and nothing else
 }
 
 // gobPlanKey names a plan: a wire type id and the pointer type decoded into.
@@ -52,9 +50,11 @@ type gobPlanKey struct {
 	rt reflect.Type
 }
 
-// gobStats counts how values were decoded, for tests.
+// gobStats counts how values were decoded, for tests: rejected counts the
+// values and type definitions the reader refused, which the fallback never
+// saw.
 type gobStats struct {
-	fast, fallback int
+	fast, fallback, rejected int
 }
 
 // newGobReader returns a reader of src that refuses messages above max bytes.
@@ -63,9 +63,10 @@ func newGobReader(src byteStream, max int64) *gobReader {
 		src:   src,
 		max:   max,
 		types: make(map[int32]gobWireInfo),
+		reach: make(map[int32]uint8),
 		plans: make(map[gobPlanKey]*gobPlan),
 	}
-	r.feed.r = r
+	r.walk.r = r
 	r.fb = gob.NewDecoder(&r.feed)
 	return r
 }
@@ -93,7 +94,7 @@ func (r *gobReader) Decode(target any) error {
 		if id >= 0 {
 			return r.decodeValue(id, target, v)
 		}
-		if err := r.recvType(-id); err != nil {
+		if err := r.define(-id, r.cur); err != nil {
 			return err
 		}
 		sawType = true
@@ -121,7 +122,12 @@ func (r *gobReader) decodeValue(id int32, target any, v reflect.Value) error {
 		}
 	}
 	r.stats.fallback++
-	r.feed.push(r.cur.b)
+	if r.reachOf(id) == 0 {
+		r.feed.push(r.cur.b)
+	} else if err := r.walk.check(r.cur, id, targetSlot(v)); err != nil {
+		r.stats.rejected++ // and by define too, if it refused a definition in the value
+		return err
+	}
 	return r.decodeFallback(target)
 }
 
@@ -136,7 +142,7 @@ func (r *gobReader) plan(id int32, rt reflect.Type) *gobPlan {
 	if !defined && id >= gobFirstUser {
 		return nil
 	}
-	p := buildGobPlan(id, w.fields, w.isStruct, rt)
+	p := buildGobPlan(id, w.fields, w.kind == wireStruct, rt)
 	r.plans[k] = p
 	return p
 }
@@ -146,17 +152,26 @@ func (r *gobReader) plan(id int32, rt reflect.Type) *gobPlan {
 // once: length 3, type id bool, zero delta, false.
 var gobValidate = []byte{3, byte(gobBool << 1), 0, 0}
 
-// recvType handles the definition of type id: the fallback decodes and
-// checks it, then the reader records it.
-func (r *gobReader) recvType(id int32) error {
-	def := r.cur
-	fields, isStruct := parseWireStruct(&def)
-	r.feed.push(r.cur.b)
+// define handles the definition of type id, the message def.b whose wire
+// type starts at def.i. The reader parses it first, refusing one of no kind
+// or several and a field list longer than the message, which gob would
+// size up to 10 MiB; then the fallback decodes and checks it, and the
+// reader records it.
+func (r *gobReader) define(id int32, def gobCursor) error {
+	w, err := parseWireType(&def)
+	if err == nil && w.kind == wireBad {
+		err = errGobKinds
+	}
+	if err != nil {
+		r.stats.rejected++
+		return err
+	}
+	r.feed.push(def.b)
 	r.feed.data = append(r.feed.data, gobValidate...)
 	if err := r.decodeFallback(nil); err != nil {
 		return err
 	}
-	r.types[id] = gobWireInfo{fields: fields, isStruct: isStruct}
+	r.types[id] = w
 	return nil
 }
 
@@ -278,20 +293,22 @@ func unexpectedEOF(err error) error {
 	return err
 }
 
-// gobFeed is the fallback decoder's input: the frames pushed to it and, if
-// the decoder asks for more (only malformed data makes it), further frames
-// read from the stream. It reads bytes one at a time too, so gob adds no
-// buffer of its own that could read ahead.
+// gobFeed is the fallback decoder's input: the frames pushed to it, which
+// are all the frames of one value or type definition; the walker has read
+// ahead every frame a value continues into. It reads bytes one at a time
+// too, so gob adds no buffer of its own that could read ahead.
 type gobFeed struct {
-	r    *gobReader
 	data []byte
 	off  int
 }
 
+// errFeedEnd is the fallback's error when it asks for more than the frames
+// pushed: a value the walker read differently from encoding/gob.
+var errFeedEnd = corrupt("geerpc: gob: corrupted data: value continues past the messages checked for it")
+
 // push appends a message, length first.
 func (f *gobFeed) push(msg []byte) {
-	f.data = appendGobUint(f.data, uint64(len(msg)))
-	f.data = append(f.data, msg...)
+	f.data = appendFrame(f.data, msg)
 }
 
 // reset empties the feed and drops a buffer that grew large.
@@ -302,21 +319,15 @@ func (f *gobFeed) reset() {
 	}
 }
 
-// fill makes sure a byte is ready, reading a frame from the stream if needed.
+// fill makes sure a byte is ready.
 func (f *gobFeed) fill() error {
 	if f.off < len(f.data) {
 		return nil
 	}
-	msg, err := f.r.readFrame()
-	if err != nil {
-		return err
-	}
-	f.reset()
-	f.push(msg)
-	return nil
+	return errFeedEnd
 }
 
-// Read reads pushed frames, then frames from the stream.
+// Read reads pushed frames.
 func (f *gobFeed) Read(p []byte) (int, error) {
 	if len(p) == 0 {
 		return 0, nil
@@ -329,7 +340,7 @@ func (f *gobFeed) Read(p []byte) (int, error) {
 	return n, nil
 }
 
-// ReadByte reads one byte of pushed frames, then of frames from the stream.
+// ReadByte reads one byte of pushed frames.
 func (f *gobFeed) ReadByte() (byte, error) {
 	if err := f.fill(); err != nil {
 		return 0, err

@@ -3,6 +3,7 @@ package codec
 import (
 	"bytes"
 	"encoding/gob"
+	"errors"
 	"fmt"
 	"math"
 	"math/big"
@@ -95,7 +96,48 @@ type (
 	}
 	textOnly   string
 	textHolder struct{ S textOnly }
+	// Types with maps, which the walker checks before encoding/gob decodes.
+	mapHolder struct{ M map[string]int }
+	mapList   struct{ L []mapHolder }
+	anyHolder struct{ V any }
+	maps      struct {
+		One     map[string]int
+		Many    map[int]string
+		Nested  map[string]map[int]string
+		Structs map[string]echoReply
+		List    []mapHolder
+		Any     map[string]any
+		Items   []any
+		N       int
+	}
+	onlyN struct{ N int }
 )
+
+// Interface values in the tests carry these.
+func init() {
+	gob.Register(map[string]int(nil))
+	gob.Register(anyHolder{})
+	gob.Register(echoReply{})
+}
+
+// fullMaps has every field of maps set, with nil interface values among
+// the elements.
+func fullMaps() maps {
+	many := make(map[int]string, 1000)
+	for i := range 1000 {
+		many[i] = fmt.Sprint(i)
+	}
+	return maps{
+		One:     map[string]int{"a": 1},
+		Many:    many,
+		Nested:  map[string]map[int]string{"x": {1: "y"}, "e": {}},
+		Structs: map[string]echoReply{"r": {Nonce: 1, Payload: []byte("p"), Instance: "i"}, "z": {}},
+		List:    []mapHolder{{M: map[string]int{"k": 2}}, {}},
+		Any:     map[string]any{"i": 1, "s": "str", "nil": nil, "m": map[string]int{"q": 1}},
+		Items:   []any{nil, 3, "x", map[string]int{"z": 9}, anyHolder{V: 1.5}},
+		N:       5,
+	}
+}
 
 // UnmarshalText makes textOnly a TextUnmarshaler, which gob ignores but the
 // fast reader leaves to gob.
@@ -103,12 +145,14 @@ func (t *textOnly) UnmarshalText(b []byte) error { *t = textOnly(b); return nil 
 
 // diffCase encodes values with a stock gob.Encoder and decodes them, in
 // order, into targets (nil discards) with a stock gob.Decoder and with the
-// fast reader. fast counts the values the fast reader must decode itself.
+// fast reader. fast counts the values the fast reader must decode itself;
+// allOK says that every value decodes without an error.
 type diffCase struct {
 	name    string
 	values  []any
 	targets func() []any
 	fast    int
+	allOK   bool
 }
 
 func some[T any](vs ...T) func() []any {
@@ -220,6 +264,58 @@ var diffCases = []diffCase{
 		targets: targetsOf(func() any { return new(nested) }, func() any { return new(embedded) }, func() any { return new(withTime) }, func() any { return new(textHolder) }, func() any { return new(big.Int) }, func() any { return new(Header) }),
 		fast:    1,
 	},
+	{
+		name: "maps",
+		values: []any{
+			maps{}, fullMaps(), maps{One: map[string]int{}, Items: []any{nil}},
+			map[string]int{"top": 1, "level": 2}, map[string]int{}, map[string][]int{"l": {1, 2}},
+			mapList{L: []mapHolder{{M: map[string]int{"a": 1}}, {}, {M: map[string]int{"b": 2, "c": 3}}}},
+		},
+		targets: targetsOf(func() any { return new(maps) }, func() any { return new(maps) }, func() any { return &maps{N: 9} },
+			func() any { return new(map[string]int) }, func() any { return &map[string]int{"kept": 1} }, func() any { return new(map[string][]int) },
+			func() any { return new(mapList) }),
+		allOK: true,
+	},
+	{
+		name: "slices",
+		values: []any{
+			tree{Kids: []tree{{Kids: []tree{{}, {}}}, {}}}, sliceHolder{S: []string{"a", "", "b"}}, sliceHolder{},
+			[][]int{{1}, {}, {2, 3}}, []string{}, [2][]int{{4}, nil}, sliceHolder{S: []string{"skipped"}}, tree{Kids: []tree{{}}},
+		},
+		targets: targetsOf(func() any { return new(tree) }, func() any { return new(sliceHolder) }, func() any { return &sliceHolder{S: []string{"kept"}} },
+			func() any { return new([][]int) }, func() any { return new([]string) }, func() any { return new([2][]int) },
+			func() any { return new(empty) }, func() any { return nil }),
+		allOK: true,
+	},
+	{
+		name: "maps in interface values",
+		values: []any{
+			anyHolder{V: map[string]int{"first": 1}}, // the type's definition splits the value
+			anyHolder{V: map[string]int{"again": 2}},
+			anyHolder{V: anyHolder{V: map[string]int{"nested": 3}}},
+			anyHolder{V: echoReply{Nonce: 4, Instance: "split too"}},
+			anyHolder{},
+			Header{Seq: 5},
+		},
+		targets: targetsOf(func() any { return new(anyHolder) }, func() any { return new(anyHolder) }, func() any { return new(anyHolder) },
+			func() any { return new(anyHolder) }, func() any { return new(anyHolder) }, func() any { return new(Header) }),
+		fast:  1,
+		allOK: true,
+	},
+	{
+		name: "maps skipped or discarded",
+		values: []any{
+			maps{One: map[string]int{"a": 1}, List: []mapHolder{{M: map[string]int{"b": 2}}}, Any: map[string]any{"m": map[string]int{"c": 3}}, Items: []any{1}, N: 6},
+			maps{Nested: map[string]map[int]string{"x": {1: "y"}}, N: 7},
+			maps{Structs: map[string]echoReply{"r": {Nonce: 1}}, Any: map[string]any{"i": 1}, Items: []any{"x", anyHolder{V: 2}}},
+			mapHolder{M: map[string]int{"d": 4}}, map[string]int{"e": 5},
+			anyHolder{V: map[string]int{"f": 6}}, Header{Seq: 8},
+		},
+		targets: targetsOf(func() any { return new(onlyN) }, func() any { return new(onlyN) }, func() any { return nil },
+			func() any { return new(empty) }, func() any { return nil }, func() any { return nil }, func() any { return new(Header) }),
+		fast:  1,
+		allOK: true,
+	},
 }
 
 // gobDecoder is what both readers offer.
@@ -261,8 +357,9 @@ func encodeGob(t testing.TB, values ...any) []byte {
 }
 
 // requireSame decodes data with both readers into fresh targets and fails
-// on any difference in values or in error-ness. It returns the fast reader.
-func requireSame(t *testing.T, data []byte, targets func() []any) *gobReader {
+// on any difference in values or in error-ness. It returns the fast reader
+// and its errors.
+func requireSame(t *testing.T, data []byte, targets func() []any) (*gobReader, []error) {
 	t.Helper()
 	want, got := targets(), targets()
 	wantErrs := decodeAll(gob.NewDecoder(bytes.NewReader(data)), want)
@@ -276,13 +373,16 @@ func requireSame(t *testing.T, data []byte, targets func() []any) *gobReader {
 			t.Fatalf("value %d: gob decoded %#v, fast reader %#v", i, want[i], got[i])
 		}
 	}
-	return r
+	return r, gotErrs
 }
 
 func TestGobReaderMatchesGob(t *testing.T) {
 	for _, tc := range diffCases {
 		t.Run(tc.name, func(t *testing.T) {
-			r := requireSame(t, encodeGob(t, tc.values...), tc.targets)
+			r, errs := requireSame(t, encodeGob(t, tc.values...), tc.targets)
+			if err := errors.Join(errs...); tc.allOK && err != nil {
+				t.Errorf("want every value decoded: %v", err)
+			}
 			if r.stats.fast != tc.fast {
 				t.Errorf("fast path decoded %d values, want %d (fallback %d)", r.stats.fast, tc.fast, r.stats.fallback)
 			}
@@ -313,7 +413,7 @@ func TestGobReaderMixedStream(t *testing.T) {
 func TestGobReaderRefusesBadTargetsWithoutReading(t *testing.T) {
 	data := encodeGob(t, Header{Seq: 1})
 	targets := targetsOf(func() any { return Header{} }, func() any { return (*Header)(nil) }, func() any { return new(Header) })
-	if r := requireSame(t, data, targets); r.stats.fast != 1 {
+	if r, _ := requireSame(t, data, targets); r.stats.fast != 1 {
 		t.Fatalf("the header after two refused targets was not decoded by the fast path: %+v", r.stats)
 	}
 }
@@ -337,14 +437,9 @@ func TestGobReaderSplitInterface(t *testing.T) {
 	if err := gob.NewDecoder(bytes.NewReader(split)).Decode(&h); err != nil || h.V != 7 {
 		t.Fatalf("stock gob decoded the split value as %+v, %v; the test needs it to succeed", h, err)
 	}
-	if r := requireSame(t, split, some(holder{})); r.stats.fallback != 1 {
+	if r, _ := requireSame(t, split, some(holder{})); r.stats.fallback != 1 {
 		t.Fatalf("stats %+v, want one fallback", r.stats)
 	}
-}
-
-// appendFrame appends msg as one gob message.
-func appendFrame(b, msg []byte) []byte {
-	return append(appendGobUint(b, uint64(len(msg))), msg...)
 }
 
 // splitLastValue returns the messages of data before its last one and the

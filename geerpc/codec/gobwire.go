@@ -1,7 +1,6 @@
 package codec
 
 import (
-	"errors"
 	"math"
 	"math/bits"
 )
@@ -12,7 +11,10 @@ import (
 // integers are unsigned ones with the sign in the low bit; floats are their
 // IEEE bits byte-reversed; strings and []byte are a length then the bytes.
 
-// Predefined gob type ids (encoding/gob's type.go).
+// Predefined gob type ids (encoding/gob's type.go). Ids 9 to 63 are
+// encoding/gob's own types, which the walker refuses: user types do not
+// hold them (gob.CommonType, the one exported, is documented as not for
+// clients), and one is a slice.
 const (
 	gobBool      int32 = 1
 	gobInt       int32 = 2
@@ -20,6 +22,8 @@ const (
 	gobFloat     int32 = 4
 	gobBytes     int32 = 5
 	gobString    int32 = 6
+	gobComplex   int32 = 7
+	gobInterface int32 = 8
 	gobFirstUser int32 = 64 // the lowest id an encoder assigns to its own types
 )
 
@@ -30,12 +34,14 @@ const gobTooBig = (1 << 30) << (^uint(0) >> 62)
 // Errors of malformed gob data found by the fast reader. Each leaves the
 // stream in step: the whole message has been read.
 var (
-	errGobShort    = errors.New("geerpc: gob: corrupted data: value runs past the end of its message")
-	errGobBadUint  = errors.New("geerpc: gob: corrupted data: unsigned integer longer than 8 bytes")
-	errGobLength   = errors.New("geerpc: gob: corrupted data: length exceeds the message")
-	errGobField    = errors.New("geerpc: gob: corrupted data: field number out of range")
-	errGobSingle   = errors.New("geerpc: gob: corrupted data: non-zero delta for a singleton")
-	errGobEmptyMsg = errors.New("geerpc: gob: corrupted data: empty message")
+	errGobShort    = corrupt("geerpc: gob: corrupted data: value runs past the end of its message")
+	errGobBadUint  = corrupt("geerpc: gob: corrupted data: unsigned integer longer than 8 bytes")
+	errGobLength   = corrupt("geerpc: gob: corrupted data: length exceeds the message")
+	errGobField    = corrupt("geerpc: gob: corrupted data: field number out of range")
+	errGobSingle   = corrupt("geerpc: gob: corrupted data: non-zero delta for a singleton")
+	errGobEmptyMsg = corrupt("geerpc: gob: corrupted data: empty message")
+	errGobTypeID   = corrupt("geerpc: gob: corrupted data: type id out of range")
+	errGobKinds    = corrupt("geerpc: gob: corrupted data: type definition of no kind or several")
 )
 
 // gobCursor reads gob's primitive encodings from one message.
@@ -128,99 +134,150 @@ func appendGobUint(b []byte, u uint64) []byte {
 	return b
 }
 
+// appendFrame appends msg as one gob message: its length, then its bytes.
+func appendFrame(b, msg []byte) []byte {
+	return append(appendGobUint(b, uint64(len(msg))), msg...)
+}
+
 // wireField is one field of a struct type as the encoder described it.
 type wireField struct {
 	name string
 	id   int32
 }
 
-// parseWireStruct reads the wireType of a type definition (the message after
-// its type id). It returns the fields when the definition is a struct and
-// nothing else, and ok false for every other definition. It is only used on
-// definitions that encoding/gob accepted, so it needs no error detail.
-//
-// wireType is a struct whose field 2 is StructT; structType's fields are
-// CommonType (0: {Name string; Id int}) and Field (1: []fieldType{Name; Id}).
-func parseWireStruct(c *gobCursor) (fields []wireField, ok bool) {
-	if d, err := c.uint(); err != nil || d != 3 {
-		return nil, false
-	}
-	fields, ok = parseStructType(c)
-	if !ok || c.left() == 0 {
-		return fields, ok
-	}
-	d, err := c.uint()
-	return fields, err == nil && d == 0
+// wireKind is the kind of a defined wire type.
+type wireKind uint8
+
+// The kinds of wire types, in the order of wireType's fields.
+const (
+	wireBad      wireKind = iota // no kind, or more than one: refused
+	wireArray                    // ArrayT
+	wireSlice                    // SliceT
+	wireStruct                   // StructT
+	wireMap                      // MapT
+	wireExternal                 // GobEncoderT, BinaryMarshalerT, TextMarshalerT: a byte string
+)
+
+// gobWireInfo is what the reader knows about a defined wire type.
+type gobWireInfo struct {
+	kind      wireKind
+	fields    []wireField // a struct's fields
+	elem, key int32       // the element of an array, slice or map; a map's key
+	len       int64       // an array's length
 }
 
-// gobStruct walks the fields of an encoded struct, calling field with each
-// field number, until the terminating zero delta or the end of the message.
-func gobStruct(c *gobCursor, field func(num uint64) bool) bool {
-	num := ^uint64(0) // -1: the first delta names field delta-1
+// wireKinds maps wireType's field numbers to kinds.
+var wireKinds = [7]wireKind{wireArray, wireSlice, wireStruct, wireMap, wireExternal, wireExternal, wireExternal}
+
+// parseWireType reads the wireType of a type definition (the message after
+// its type id): a struct whose seven fields point to an arrayType,
+// sliceType, structType, mapType or one of three marshaler types. An
+// encoder sets exactly one. encoding/gob accepts several, and then reads a
+// value by one or another depending on where it is decoded, so the reader
+// refuses them.
+func parseWireType(c *gobCursor) (w gobWireInfo, err error) {
+	err = gobStruct(c, len(wireKinds), func(num int) error {
+		if w.kind != wireBad {
+			return errGobKinds
+		}
+		w.kind = wireKinds[num]
+		return parseKindBody(c, &w)
+	})
+	return w, err
+}
+
+// kindFields is the number of fields of each kind's definition.
+var kindFields = [...]int{wireArray: 3, wireSlice: 2, wireStruct: 2, wireMap: 3, wireExternal: 1}
+
+// parseKindBody reads the definition of a kind: arrayType {CommonType; Elem;
+// Len}, sliceType {CommonType; Elem}, structType {CommonType; Field},
+// mapType {CommonType; Key; Elem} or gobEncoderType {CommonType}.
+func parseKindBody(c *gobCursor, w *gobWireInfo) error {
+	return gobStruct(c, kindFields[w.kind], func(num int) error {
+		var err error
+		switch {
+		case num == 0:
+			_, err = parseWireField(c) // CommonType has the layout of a fieldType
+		case w.kind == wireStruct:
+			w.fields, err = parseFieldSlice(c)
+		case w.kind == wireMap && num == 1:
+			w.key, err = parseTypeID(c)
+		case w.kind == wireArray && num == 2:
+			w.len, err = c.int()
+		default: // Elem
+			w.elem, err = parseTypeID(c)
+		}
+		return err
+	})
+}
+
+// gobStruct walks the fields of an encoded struct of nfields fields, calling
+// field with each field number, until the terminating zero delta or the end
+// of the message, as encoding/gob does.
+func gobStruct(c *gobCursor, nfields int, field func(num int) error) error {
+	num := -1
 	for c.left() > 0 {
 		d, err := c.uint()
 		if err != nil {
-			return false
+			return err
 		}
 		if d == 0 {
-			return true
+			return nil
 		}
-		num += d
-		if !field(num) {
-			return false
+		if d > uint64(nfields-1-num) {
+			return errGobField
+		}
+		num += int(d)
+		if err := field(num); err != nil {
+			return err
 		}
 	}
-	return true
-}
-
-// parseStructType reads a structType and returns its fields.
-func parseStructType(c *gobCursor) (fields []wireField, ok bool) {
-	fields = []wireField{}
-	ok = gobStruct(c, func(num uint64) bool {
-		switch num {
-		case 0:
-			_, ok := parseWireField(c) // CommonType has the layout of a fieldType
-			return ok
-		case 1:
-			fields, ok = parseFieldSlice(c)
-			return ok
-		}
-		return false
-	})
-	return fields, ok
+	return nil
 }
 
 // parseFieldSlice reads a []fieldType.
-func parseFieldSlice(c *gobCursor) ([]wireField, bool) {
+func parseFieldSlice(c *gobCursor) ([]wireField, error) {
 	n, err := c.uint()
-	if err != nil || n > uint64(c.left()) {
-		return nil, false
+	if err != nil {
+		return nil, err
+	}
+	if n > uint64(c.left()) {
+		return nil, errGobLength
 	}
 	fields := make([]wireField, 0, n)
 	for range n {
-		f, ok := parseWireField(c)
-		if !ok {
-			return nil, false
+		if c.left() == 0 {
+			return nil, errGobShort
+		}
+		f, err := parseWireField(c)
+		if err != nil {
+			return nil, err
 		}
 		fields = append(fields, f)
 	}
-	return fields, true
+	return fields, nil
 }
 
 // parseWireField reads a fieldType (or a CommonType): {Name string; Id int}.
-func parseWireField(c *gobCursor) (f wireField, ok bool) {
-	ok = gobStruct(c, func(num uint64) bool {
-		switch num {
-		case 0:
-			b, err := c.bytes()
-			f.name = string(b)
-			return err == nil
-		case 1:
-			v, err := c.int()
-			f.id = int32(v)
-			return err == nil && v == int64(f.id)
+func parseWireField(c *gobCursor) (f wireField, err error) {
+	err = gobStruct(c, 2, func(num int) error {
+		if num == 1 {
+			id, err := parseTypeID(c)
+			f.id = id
+			return err
 		}
-		return false
+		b, err := c.bytes()
+		f.name = string(b)
+		return err
 	})
-	return f, ok
+	return f, err
+}
+
+// parseTypeID reads a type id, which must fit in 32 bits.
+func parseTypeID(c *gobCursor) (int32, error) {
+	v, err := c.int()
+	if err == nil && v != int64(int32(v)) {
+		err = errGobTypeID
+	}
+	return int32(v), err
 }
