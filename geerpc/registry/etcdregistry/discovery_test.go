@@ -66,7 +66,7 @@ func TestDiscoveryFollowsRegistrations(t *testing.T) {
 
 	start := time.Now()
 	register(t, cli, "", b, RegisterOptions{TTL: testTTL})
-	waitList(t, d, time.Second, a, b)
+	waitList(t, d, 5*time.Second, a, b)
 	t.Logf("new instance seen by the watch %v after Register began", time.Since(start))
 
 	inst, err := d.GetAllWeighted()
@@ -80,7 +80,7 @@ func TestDiscoveryFollowsRegistrations(t *testing.T) {
 	if err := regA.Deregister(context.Background()); err != nil {
 		t.Fatalf("Deregister: %v", err)
 	}
-	waitList(t, d, time.Second, b)
+	waitList(t, d, 5*time.Second, b)
 	t.Logf("deregistered instance gone %v after Deregister began", time.Since(start))
 }
 
@@ -95,7 +95,7 @@ func TestDiscoveryGet(t *testing.T) {
 	for _, addr := range addrs {
 		register(t, cli, "/svc", addr, RegisterOptions{TTL: testTTL})
 	}
-	waitList(t, d, time.Second, addrs...)
+	waitList(t, d, 5*time.Second, addrs...)
 	seen := map[string]int{}
 	for range 3 * len(addrs) {
 		addr, err := d.Get(xclient.RoundRobinSelect)
@@ -123,7 +123,7 @@ func TestDiscoveryLeaseExpiry(t *testing.T) {
 	const addr = "tcp@127.0.0.1:7001"
 	register(t, regCli, "", addr, RegisterOptions{TTL: testTTL})
 	d := newTestDiscovery(t, te.client(t), "", DiscoveryOptions{})
-	waitList(t, d, time.Second, addr)
+	waitList(t, d, 5*time.Second, addr)
 	regCli.Close() // kills the keepalive: the lease can only expire
 	took := waitList(t, d, testTTL+time.Second)
 	t.Logf("expired instance gone after %v (TTL %v)", took, testTTL)

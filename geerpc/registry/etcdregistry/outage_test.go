@@ -23,7 +23,7 @@ func TestDiscoveryKeepsListThroughOutage(t *testing.T) {
 	regA := register(t, regCli, "", a, ropts)
 	register(t, regCli, "", b, ropts)
 	d := newTestDiscovery(t, discCli, "", DiscoveryOptions{OpTimeout: time.Second, MinBackoff: fastRetry.min, MaxBackoff: fastRetry.max})
-	waitList(t, d, time.Second, a, b)
+	waitList(t, d, 5*time.Second, a, b)
 	leaseA := regA.Lease()
 
 	te.stop()
@@ -79,7 +79,7 @@ func TestDiscoveryRelistsAfterCompaction(t *testing.T) {
 		t.Fatalf("logged watch errors %v, want ErrCompacted", errs)
 	}
 	register(t, cli, "", c, RegisterOptions{TTL: testTTL})
-	waitList(t, d, time.Second, a, c)
+	waitList(t, d, 5*time.Second, a, c)
 }
 
 // putKey puts key=value and returns the revision of the put.

@@ -59,7 +59,7 @@ func TestXClientOverEtcd(t *testing.T) {
 	if err := regA.Deregister(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	waitList(t, d, time.Second, addrB)
+	waitList(t, d, 5*time.Second, addrB)
 	if names, err := callNames(t, xc, 4); err != nil || names["b"] != 4 {
 		t.Fatalf("after a left, calls answered by %v, %v; want b only", names, err)
 	}
