@@ -11,8 +11,8 @@
 //     fault-time peak instead of coming before it; a Warmup shorter than
 //     one cycle is rejected;
 //   - the open-loop workers are capped (Options.MaxWorkers) low enough that
-//     every stalling fault reaches the cap, so that peak is set by the cap
-//     rather than by how long a pause happened to stall calls;
+//     both phases reach the cap, so that peak is set by the cap rather than
+//     by how long a pause or a fault happened to stall calls;
 //   - each phase's calls hang off a context of the phase's own, and before
 //     each sample one call goes to every instance, so that the servers let
 //     go of the handler goroutines they keep idle until a next request.

@@ -19,7 +19,7 @@ const (
 	DefaultInterval   = time.Second
 	DefaultTolerance  = 0.10
 	DefaultWorkers    = 64
-	DefaultMaxWorkers = 2000
+	DefaultMaxWorkers = 4000
 	DefaultSettle     = 15 * time.Second
 )
 
@@ -52,18 +52,19 @@ type Options struct {
 	Workers int
 	// MaxWorkers caps the open-loop workers of the warm-up and the soak
 	// (loadgen.Options.MaxWorkers): a call due while that many are busy
-	// waits for one and counts as late. The runtime keeps the descriptor of
-	// every goroutine the process ever had at once, so the heap follows the
-	// highest goroutine count ever reached, and the calls in flight (with
-	// their contexts' timer goroutines, the servers' handlers, the pending
-	// maps) make most of it. Under loadgen's cap (10,000) that peak was set
-	// by chance, by how long a GC pause or a fault stalled calls, and ranged
-	// over 11,000-15,000 goroutines from run to run, moving the heap by
-	// more than the tolerance; under a cap that every stalling fault
-	// reaches, the warm-up's cycle meets the same peak as the soak. Zero
-	// means DefaultMaxWorkers, 2,000: well above the calls in flight of the
-	// unfaulted load (rate × p99 latency, some 250-400 at 70% of the
-	// saturation measured here).
+	// waits for one and counts as late (Result.Late and WarmupLate). The
+	// runtime keeps the descriptor of every goroutine the process ever had
+	// at once, and the calls in flight (their workers, their contexts' timer
+	// goroutines, the servers' handlers, the clients' pending maps) make
+	// most of the goroutine peak, so the heap follows the most calls ever in
+	// flight. Under loadgen's cap of 10,000 that peak was left to chance (to
+	// how long a GC pause or a fault stalled calls): 10,300 to 14,700
+	// goroutines from phase to phase here, moving the heap by up to a fifth.
+	// Under a cap that both phases reach, the warm-up's cycle meets the peak
+	// the soak will. Zero means DefaultMaxWorkers, 4,000, which both phases
+	// reached here at 70% of saturation (peaks of 5,899 and 5,843
+	// goroutines), at the price of calls that wait for a worker while the
+	// cluster is behind.
 	MaxWorkers int
 	// Fraction is the share of the saturation rate sent; zero means 0.7.
 	Fraction float64

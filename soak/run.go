@@ -185,6 +185,8 @@ func (s *soak) warmup(ctx context.Context) error {
 		return err
 	}
 	s.r.WarmupLate = m.Late
+	// The soak's timeline is made now, so that it weighs on both samples.
+	s.r.Timeline = make([]chaos.Point, 0, int(s.o.Duration/s.o.Interval)+2)
 	s.r.Baseline = s.sample(ctx, nil)
 	s.baseStacks = goroutineStacks()
 	s.r.heapBaseline = heapProfile()
@@ -202,7 +204,7 @@ func (s *soak) soak(ctx context.Context) error {
 		return err
 	}
 	s.r.SentRate, s.r.Late, s.r.Unsent = m.Rate, m.Late, m.Unsent
-	s.r.Timeline = points(m.Timeline) // m is dead from here: its histograms do not weigh on the heap sample
+	s.r.Timeline = appendPoints(s.r.Timeline[:0], m.Timeline) // m is dead from here: its histograms do not weigh on the heap sample
 	s.r.After = s.sample(ctx, &s.r.Baseline)
 	s.r.Grown = grownStacks(s.baseStacks, goroutineStacks(), 5)
 	s.r.heapAfter = heapProfile()
@@ -298,14 +300,14 @@ func indexOf(phase string) int {
 	return len(phaseNames)
 }
 
-// points turns loadgen's timeline into chaos's, for its plots.
-func points(tl []loadgen.Interval) []chaos.Point {
-	pts := make([]chaos.Point, len(tl))
-	for i, in := range tl {
-		pts[i] = chaos.Point{Start: in.Start, End: in.End, Calls: in.Calls, OK: in.OK, Errors: in.Errors, Throughput: in.Throughput, P99: in.P99}
+// appendPoints appends loadgen's timeline to pts as chaos's, for its plots.
+func appendPoints(pts []chaos.Point, tl []loadgen.Interval) []chaos.Point {
+	for _, in := range tl {
+		p := chaos.Point{Start: in.Start, End: in.End, Calls: in.Calls, OK: in.OK, Errors: in.Errors, Throughput: in.Throughput, P99: in.P99}
 		if in.Calls > 0 {
-			pts[i].ErrorRate = float64(in.Errors) / float64(in.Calls)
+			p.ErrorRate = float64(in.Errors) / float64(in.Calls)
 		}
+		pts = append(pts, p)
 	}
 	return pts
 }
