@@ -34,6 +34,9 @@ func TestJudge(t *testing.T) {
 		{name: "goroutines fell 20%", break_: func(r *Result) { r.After.Goroutines = 80 }, failed: []string{"goroutines"}},
 		{name: "fds grew", break_: func(r *Result) { r.After.FDs = 45 }, failed: []string{"fds"}, naming: "40→45"},
 		{name: "heap grew 15%", break_: func(r *Result) { r.After.HeapInuse = 23 << 19 }, failed: []string{"heap"}, naming: "10.00MiB→11.50MiB (+15.0%)"},
+		{name: "heap grew with the goroutine peak", break_: func(r *Result) {
+			r.After.HeapInuse, r.Peaks = 23<<19, map[string]int{"warmup": 5000, "soak": 9000}
+		}, failed: []string{"heap"}, naming: "peak goroutines 5000→9000"},
 		{name: "a lost call", break_: func(r *Result) {
 			a := r.Phases["soak"]
 			a.Ended, a.Observed, a.Classes = 99, 99, map[chaos.Class]int64{chaos.ClassOK: 89, chaos.ClassTimeout: 10}

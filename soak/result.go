@@ -83,6 +83,9 @@ func (r *Result) Judge() {
 	if h := &r.Checks[2]; r.Baseline.HeapAlloc > 0 {
 		h.Measured += fmt.Sprintf(", live %.2f→%.2fMiB", float64(r.Baseline.HeapAlloc)/(1<<20), float64(r.After.HeapAlloc)/(1<<20))
 	}
+	if h := &r.Checks[2]; !h.Pass && r.Peaks["warmup"] > 0 {
+		h.Measured += fmt.Sprintf(", peak goroutines %d→%d", r.Peaks["warmup"], r.Peaks["soak"])
+	}
 	if g := &r.Checks[0]; !g.Pass && len(r.Grown) > 0 {
 		g.Measured += fmt.Sprintf(", +%d in %s", r.Grown[0].Count, r.Grown[0].Function)
 	}
