@@ -53,6 +53,7 @@ type Client struct {
 	mu       sync.Mutex // protects following
 	seq      uint64
 	pending  map[uint64]*Call
+	peak     int  // most calls pending since the map was made
 	closing  bool // user has called Close
 	shutdown bool // the connection broke
 	err      error
@@ -96,6 +97,7 @@ func (c *Client) registerCall(call *Call) error {
 	c.seq++
 	call.Seq = c.seq
 	c.pending[call.Seq] = call
+	c.peak = max(c.peak, len(c.pending))
 	c.npend.Add(1)
 	return nil
 }
@@ -113,11 +115,24 @@ func (c *Client) removeCall(seq uint64) *Call {
 	defer c.mu.Unlock()
 	call := c.pending[seq]
 	if call != nil {
-		delete(c.pending, seq)
-		c.npend.Add(-1)
+		c.deleteLocked(seq)
 	}
 	return call
 }
+
+// deleteLocked removes a pending call. A Go map never shrinks, so once a
+// burst is over (nothing pending) a map grown past shrinkAfter is made
+// anew. c.mu must be held.
+func (c *Client) deleteLocked(seq uint64) {
+	delete(c.pending, seq)
+	c.npend.Add(-1)
+	if len(c.pending) == 0 && c.peak > shrinkAfter {
+		c.pending, c.peak = make(map[uint64]*Call), 0
+	}
+}
+
+// shrinkAfter is the size past which an empty pending table is remade.
+const shrinkAfter = 1024
 
 // terminateCalls fails every pending call once the connection broke.
 func (c *Client) terminateCalls(err error) {
@@ -252,8 +267,7 @@ func (c *Client) cancelCall(ctx context.Context, call *Call) {
 	c.mu.Lock()
 	pending := call.Seq != 0 && c.pending[call.Seq] == call
 	if pending {
-		delete(c.pending, call.Seq)
-		c.npend.Add(-1)
+		c.deleteLocked(call.Seq)
 	}
 	c.mu.Unlock()
 	if pending {
