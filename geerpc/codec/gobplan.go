@@ -31,7 +31,9 @@ type gobFieldOp struct {
 // gobDecFunc decodes one value from c into the memory at p.
 type gobDecFunc func(r *gobReader, c *gobCursor, p unsafe.Pointer, f *gobFieldOp) error
 
-// decode decodes one value message (after its type id) into base.
+// decode decodes one value message (after its type id) into base. It walks
+// the fields as gobStruct does, written out here because a closure over base
+// would cost an allocation per message on the hot path.
 func (p *gobPlan) decode(r *gobReader, c *gobCursor, base unsafe.Pointer) error {
 	if p.single {
 		return p.decodeSingle(r, c, base)
