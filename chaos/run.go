@@ -1,6 +1,7 @@
 package chaos
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"log/slog"
@@ -46,7 +47,7 @@ func Run(ctx context.Context, s *Scenario, opts Options) (*Result, error) {
 	res := newResult(ctx, s, opts)
 	before := sampleResources()
 	runErr := execute(ctx, s, res, opts)
-	after := settle(ctx, before, orDefault(opts.Settle, 5*time.Second))
+	after := settle(ctx, before, cmp.Or(opts.Settle, 5*time.Second))
 	res.Resources = Resources{Before: before, After: after}
 	if runErr != nil && len(res.Variants) == 0 {
 		return nil, runErr

@@ -1,6 +1,7 @@
 package chaos
 
 import (
+	"cmp"
 	"time"
 )
 
@@ -175,16 +176,16 @@ const (
 )
 
 // ttl returns the registry TTL with its default.
-func (r RegistrySpec) ttl() time.Duration { return orDefault(r.TTL.D(), DefaultTTL) }
+func (r RegistrySpec) ttl() time.Duration { return cmp.Or(r.TTL.D(), DefaultTTL) }
 
 // heartbeat returns the heartbeat period with its default.
-func (r RegistrySpec) heartbeat() time.Duration { return orDefault(r.Heartbeat.D(), r.ttl()/3) }
+func (r RegistrySpec) heartbeat() time.Duration { return cmp.Or(r.Heartbeat.D(), r.ttl()/3) }
 
 // refresh returns the discovery refresh interval with its default.
-func (r RegistrySpec) refresh() time.Duration { return orDefault(r.Refresh.D(), DefaultRefresh) }
+func (r RegistrySpec) refresh() time.Duration { return cmp.Or(r.Refresh.D(), DefaultRefresh) }
 
 // interval returns the timeline interval with its default.
-func (l LoadSpec) interval() time.Duration { return orDefault(l.Interval.D(), DefaultInterval) }
+func (l LoadSpec) interval() time.Duration { return cmp.Or(l.Interval.D(), DefaultInterval) }
 
 // payload returns the payload size with its default.
 func (l LoadSpec) payload() int {
@@ -196,18 +197,11 @@ func (l LoadSpec) payload() int {
 
 // slack returns the deadline slack with its default.
 func (t Thresholds) slack() time.Duration {
-	return orDefault(t.DeadlineSlack.D(), DefaultDeadlineSlack)
+	return cmp.Or(t.DeadlineSlack.D(), DefaultDeadlineSlack)
 }
 
 // EvictBound returns how long an instance whose heartbeats stopped may stay
 // in discovery: TTL + refresh interval + 1s.
 func (s *Scenario) EvictBound() time.Duration {
 	return s.Registry.ttl() + s.Registry.refresh() + time.Second
-}
-
-func orDefault(d, def time.Duration) time.Duration {
-	if d == 0 {
-		return def
-	}
-	return d
 }

@@ -1,6 +1,7 @@
 package loadgen
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"time"
@@ -89,8 +90,8 @@ func (o Options) normalize() (Options, error) {
 		}
 	}
 	o.Concurrency, o.InFlight = max(o.Concurrency, 1), max(o.InFlight, 1)
-	o.MaxWorkers = orDefault(o.MaxWorkers, DefaultMaxWorkers)
-	o.Interval = orDefault(o.Interval, DefaultInterval)
+	o.MaxWorkers = cmp.Or(o.MaxWorkers, DefaultMaxWorkers)
+	o.Interval = cmp.Or(o.Interval, DefaultInterval)
 	if o.Classify == nil {
 		o.Classify = Classify
 	}
@@ -119,12 +120,4 @@ func (o Options) setup() Setup {
 		s.Concurrency, s.InFlight = 0, 0
 	}
 	return s
-}
-
-func orDefault[T comparable](v, def T) T {
-	var zero T
-	if v == zero {
-		return def
-	}
-	return v
 }

@@ -1,6 +1,7 @@
 package soak
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"time"
@@ -97,17 +98,17 @@ func (o Options) withDefaults() Options {
 	if o.Duration == 0 {
 		o.Duration = DefaultDuration
 	}
-	o.Saturation = orDefault(o.Saturation, clamp(o.Duration/60, 2*time.Second, 10*time.Second))
-	o.Workers, o.MaxWorkers = orDefault(o.Workers, DefaultWorkers), orDefault(o.MaxWorkers, DefaultMaxWorkers)
-	o.Fraction = orDefault(o.Fraction, DefaultFraction)
-	o.Window, o.Gap = orDefault(o.Window, DefaultWindow), orDefault(o.Gap, DefaultGap)
+	o.Saturation = cmp.Or(o.Saturation, clamp(o.Duration/60, 2*time.Second, 10*time.Second))
+	o.Workers, o.MaxWorkers = cmp.Or(o.Workers, DefaultWorkers), cmp.Or(o.MaxWorkers, DefaultMaxWorkers)
+	o.Fraction = cmp.Or(o.Fraction, DefaultFraction)
+	o.Window, o.Gap = cmp.Or(o.Window, DefaultWindow), cmp.Or(o.Gap, DefaultGap)
 	if o.Faults == nil {
 		o.Faults = DefaultFaults
 	}
-	o.Timeout, o.Interval = orDefault(o.Timeout, DefaultTimeout), orDefault(o.Interval, DefaultInterval)
-	o.Tolerance, o.Settle = orDefault(o.Tolerance, DefaultTolerance), orDefault(o.Settle, DefaultSettle)
-	o.Seed = orDefault(o.Seed, 1)
-	o.Warmup = orDefault(o.Warmup, o.cycle())
+	o.Timeout, o.Interval = cmp.Or(o.Timeout, DefaultTimeout), cmp.Or(o.Interval, DefaultInterval)
+	o.Tolerance, o.Settle = cmp.Or(o.Tolerance, DefaultTolerance), cmp.Or(o.Settle, DefaultSettle)
+	o.Seed = cmp.Or(o.Seed, 1)
+	o.Warmup = cmp.Or(o.Warmup, o.cycle())
 	return o
 }
 
@@ -143,14 +144,6 @@ func (o Options) check() error {
 		}
 	}
 	return nil
-}
-
-func orDefault[T comparable](v, def T) T {
-	var zero T
-	if v == zero {
-		return def
-	}
-	return v
 }
 
 func clamp(d, lo, hi time.Duration) time.Duration { return min(max(d, lo), hi) }

@@ -1,6 +1,7 @@
 package xclient
 
 import (
+	"cmp"
 	"context"
 	"log/slog"
 	"time"
@@ -120,16 +121,16 @@ type Options struct {
 
 // withDefaults returns o with zero fields set to their defaults.
 func (o Options) withDefaults() Options {
-	o.MaxAttempts = orDefault(o.MaxAttempts, DefaultMaxAttempts)
-	o.BackoffBase = orDefault(o.BackoffBase, DefaultBackoffBase)
-	o.BackoffMax = orDefault(o.BackoffMax, DefaultBackoffMax)
-	o.RetryRatio = orDefault(o.RetryRatio, DefaultRetryRatio)
-	o.RetryBurst = orDefault(o.RetryBurst, DefaultRetryBurst)
-	o.EjectAfter = orDefault(o.EjectAfter, DefaultEjectAfter)
-	o.EjectBase = orDefault(o.EjectBase, DefaultEjectBase)
-	o.EjectMax = orDefault(o.EjectMax, DefaultEjectMax)
-	o.MaxEjectedPercent = orDefault(o.MaxEjectedPercent, DefaultMaxEjectedPct)
-	o.VirtualNodes = orDefault(o.VirtualNodes, DefaultVirtualNodes)
+	o.MaxAttempts = cmp.Or(o.MaxAttempts, DefaultMaxAttempts)
+	o.BackoffBase = cmp.Or(o.BackoffBase, DefaultBackoffBase)
+	o.BackoffMax = cmp.Or(o.BackoffMax, DefaultBackoffMax)
+	o.RetryRatio = cmp.Or(o.RetryRatio, DefaultRetryRatio)
+	o.RetryBurst = cmp.Or(o.RetryBurst, DefaultRetryBurst)
+	o.EjectAfter = cmp.Or(o.EjectAfter, DefaultEjectAfter)
+	o.EjectBase = cmp.Or(o.EjectBase, DefaultEjectBase)
+	o.EjectMax = cmp.Or(o.EjectMax, DefaultEjectMax)
+	o.MaxEjectedPercent = cmp.Or(o.MaxEjectedPercent, DefaultMaxEjectedPct)
+	o.VirtualNodes = cmp.Or(o.VirtualNodes, DefaultVirtualNodes)
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -137,12 +138,4 @@ func (o Options) withDefaults() Options {
 		o.Balancer = newBalancer(o.Mode, o.VirtualNodes, o.Seed)
 	}
 	return o
-}
-
-func orDefault[T comparable](v, def T) T {
-	var zero T
-	if v == zero {
-		return def
-	}
-	return v
 }
