@@ -6,12 +6,14 @@ import (
 	"time"
 
 	"go.uber.org/goleak"
+
+	"github.com/geerpclab/geerpc/internal/testserver"
 )
 
 var seedFlag = flag.Uint64("chaos.seed", 0, "seed of the randomised tests (0: from the clock); printed on failure")
 
 func TestMain(m *testing.M) {
-	goleak.VerifyTestMain(m)
+	goleak.VerifyTestMain(m, testserver.IgnoreToxiproxyStubs)
 }
 
 // testSeed returns the seed of a test and prints it if the test fails, so

@@ -6,10 +6,12 @@ import (
 	"testing"
 
 	"go.uber.org/goleak"
+
+	"github.com/geerpclab/geerpc/internal/testserver"
 )
 
 func TestMain(m *testing.M) {
-	goleak.VerifyTestMain(m)
+	goleak.VerifyTestMain(m, testserver.IgnoreToxiproxyStubs)
 }
 
 func TestBadCommandLinesExit2NamingTheProblem(t *testing.T) {
