@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -247,28 +246,5 @@ func (t *tally) since(from time.Time) map[string]int64 {
 // Close stops the in-process instances and registry.
 func (c *Cluster) Close() { c.stop() }
 
-// modeAliases are the names geerpc load gives the modes.
-var modeAliases = map[string]string{
-	"roundrobin": "round-robin", "weighted": "weighted-round-robin", "consistenthash": "consistent-hash",
-}
-
-// modeByName returns the mode of a name used in reports and flags, or of
-// one of geerpc load's aliases.
-func modeByName(name string) (xclient.SelectMode, bool) {
-	name = strings.ToLower(name)
-	if full, ok := modeAliases[name]; ok {
-		name = full
-	}
-	for _, m := range AllModes {
-		if m.String() == name {
-			return m, true
-		}
-	}
-	return 0, false
-}
-
 // AllModes are the balancing modes a matrix compares, in report order.
-var AllModes = []xclient.SelectMode{
-	xclient.RandomSelect, xclient.RoundRobinSelect, xclient.WeightedRoundRobinSelect,
-	xclient.ConsistentHashSelect, xclient.P2CSelect,
-}
+var AllModes = xclient.SelectModes()

@@ -87,18 +87,6 @@ func TestPlanPresetsAreValidAndUnknownSizesRefused(t *testing.T) {
 	}
 }
 
-func TestModesAreFoundByNameOrByLoadsAlias(t *testing.T) {
-	for name, want := range map[string]string{"p2c": "p2c", "roundrobin": "round-robin", "Weighted": "weighted-round-robin",
-		"consistenthash": "consistent-hash", "round-robin": "round-robin"} {
-		if m, ok := modeByName(name); !ok || m.String() != want {
-			t.Errorf("%q: %v, %v; want %s", name, m, ok, want)
-		}
-	}
-	if _, ok := modeByName("fastest"); ok {
-		t.Error("fastest is a mode")
-	}
-}
-
 func TestUnequalServiceTimesFollowTheWeights(t *testing.T) {
 	p := Plan{Service: time.Millisecond, Weights: []int{1, 2, 4}}
 	got := p.unequalLatency()

@@ -89,8 +89,8 @@ func (p Plan) Validate() error {
 		return fmt.Errorf("bench: plan: open-loop loads must be positive")
 	}
 	for _, m := range p.Modes {
-		if _, ok := modeByName(m); !ok {
-			return fmt.Errorf("bench: plan: unknown mode %q", m)
+		if _, err := xclient.ParseSelectMode(m); err != nil {
+			return fmt.Errorf("bench: plan: %w", err)
 		}
 	}
 	return nil
@@ -100,7 +100,7 @@ func (p Plan) Validate() error {
 func (p Plan) modes() []xclient.SelectMode {
 	var ms []xclient.SelectMode
 	for _, name := range p.Modes {
-		if m, ok := modeByName(name); ok {
+		if m, err := xclient.ParseSelectMode(name); err == nil {
 			ms = append(ms, m)
 		}
 	}

@@ -28,41 +28,16 @@ var nameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
 
 // modes and failModes are the names a scenario may use.
 var (
-	modes     = []xclient.SelectMode{xclient.RandomSelect, xclient.RoundRobinSelect, xclient.WeightedRoundRobinSelect, xclient.ConsistentHashSelect, xclient.P2CSelect}
-	failModes = []xclient.FailMode{xclient.Failfast, xclient.Failover, xclient.Failtry}
+	modes     = xclient.SelectModes()
+	failModes = xclient.FailModes()
 )
-
-// modeAliases are the short names geerpc load uses for some modes.
-var modeAliases = map[string]xclient.SelectMode{
-	"roundrobin": xclient.RoundRobinSelect, "weighted": xclient.WeightedRoundRobinSelect, "consistenthash": xclient.ConsistentHashSelect,
-}
-
-// parseMode reads a mode by its xclient name or its geerpc load alias.
-func parseMode(name string) (xclient.SelectMode, bool) {
-	for _, m := range modes {
-		if m.String() == name {
-			return m, true
-		}
-	}
-	m, ok := modeAliases[name]
-	return m, ok
-}
 
 // canonicalMode returns the xclient name of a mode name or alias.
 func canonicalMode(name string) string {
-	if m, ok := parseMode(name); ok {
+	if m, err := xclient.ParseSelectMode(name); err == nil {
 		return m.String()
 	}
 	return name
-}
-
-func parseFailMode(name string) (xclient.FailMode, bool) {
-	for _, m := range failModes {
-		if m.String() == name {
-			return m, true
-		}
-	}
-	return 0, false
 }
 
 // validator keeps the first error found.
@@ -133,14 +108,14 @@ func (v *validator) instances() {
 
 func (v *validator) modes() {
 	for i, m := range v.s.Modes {
-		_, ok := parseMode(m)
-		v.check(ok, fmt.Sprintf("modes[%d]", i), "unknown balancing mode %q (want one of %v)", m, modes)
+		_, err := xclient.ParseSelectMode(m)
+		v.check(err == nil, fmt.Sprintf("modes[%d]", i), "unknown balancing mode %q (want one of %v)", m, modes)
 		twice := slices.ContainsFunc(v.s.Modes[:i], func(o string) bool { return canonicalMode(o) == canonicalMode(m) })
 		v.check(!twice, fmt.Sprintf("modes[%d]", i), "%q is listed twice", m)
 	}
 	for i, m := range v.s.FailModes {
-		_, ok := parseFailMode(m)
-		v.check(ok, fmt.Sprintf("fail_modes[%d]", i), "unknown fail mode %q (want one of %v)", m, failModes)
+		_, err := xclient.ParseFailMode(m)
+		v.check(err == nil, fmt.Sprintf("fail_modes[%d]", i), "unknown fail mode %q (want one of %v)", m, failModes)
 		v.check(!slices.Contains(v.s.FailModes[:i], m), fmt.Sprintf("fail_modes[%d]", i), "%q is listed twice", m)
 	}
 }

@@ -48,8 +48,8 @@ func newVariants(s *Scenario, c *cluster, clk *clock, seed uint64) []*variant {
 	var vs []*variant
 	for _, fm := range s.failModeNames() {
 		for _, m := range s.modeNames() {
-			mode, _ := parseMode(m)
-			fail, _ := parseFailMode(fm)
+			mode, _ := xclient.ParseSelectMode(m) // validated
+			fail, _ := xclient.ParseFailMode(fm)
 			vs = append(vs, newVariant(len(vs), s, c, clk, mode, fail, seed))
 		}
 	}

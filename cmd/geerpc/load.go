@@ -41,19 +41,6 @@ type loadConfig struct {
 	targets    []loadgen.Target
 }
 
-// selectModes are the -mode names, the xclient's and shorter ones.
-var selectModes = map[string]xclient.SelectMode{
-	"random": xclient.RandomSelect, "roundrobin": xclient.RoundRobinSelect, "round-robin": xclient.RoundRobinSelect,
-	"weighted": xclient.WeightedRoundRobinSelect, "weighted-round-robin": xclient.WeightedRoundRobinSelect,
-	"consistenthash": xclient.ConsistentHashSelect, "consistent-hash": xclient.ConsistentHashSelect,
-	"hash": xclient.ConsistentHashSelect, "p2c": xclient.P2CSelect,
-}
-
-// failModes are the -failmode names.
-var failModes = map[string]xclient.FailMode{
-	"failfast": xclient.Failfast, "failover": xclient.Failover, "failtry": xclient.Failtry,
-}
-
 // runLoad drives loadgen through an XClient over the discovered servers and
 // prints the text summary; it writes the JSON and CSV reports when asked.
 func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -178,11 +165,11 @@ func (c *loadConfig) checkSource() error {
 
 // resolve turns the names of -mode, -failmode and -method into values.
 func (c *loadConfig) resolve() error {
-	var ok bool
-	if c.selectMode, ok = selectModes[strings.ToLower(c.mode)]; !ok {
+	var err error
+	if c.selectMode, err = xclient.ParseSelectMode(c.mode); err != nil {
 		return usageError{fmt.Sprintf("-mode %q: want random, roundrobin, weighted, consistenthash or p2c", c.mode)}
 	}
-	if c.failMode, ok = failModes[strings.ToLower(c.failmode)]; !ok {
+	if c.failMode, err = xclient.ParseFailMode(c.failmode); err != nil {
 		return usageError{fmt.Sprintf("-failmode %q: want failfast, failover or failtry", c.failmode)}
 	}
 	for _, name := range methodNames(c.method) {
