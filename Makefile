@@ -9,6 +9,8 @@ REPORTS  ?= reports
 BENCH    ?=
 VIEW     ?= 127.0.0.1:8080
 SOAK     ?= 10m
+# Every module of the workspace (go.work): the root, the core, the etcd registry.
+PKGS     := ./... ./geerpc/... ./geerpc/registry/etcdregistry/...
 
 .PHONY: help test bench view chaos soak gobench fuzz ci
 
@@ -16,8 +18,8 @@ help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-9s %s\n", $$1, $$2}'
 
 test: ## go vet, then every test with -race and goroutine-leak checks
-	$(GO) vet ./...
-	$(GO) test -race -count=1 ./...
+	$(GO) vet $(PKGS)
+	$(GO) test -race -count=1 $(PKGS)
 
 bench: ## the main job: measure on loopback, write $(REPORTS)/index.html (BENCH=quick or full resizes)
 	$(GO) run ./cmd/geerpc bench -out $(REPORTS) $(if $(BENCH),-size $(BENCH))
@@ -33,10 +35,10 @@ soak: ## SOAK (default 10m) at 70% of saturation with faults cycling; PASS if no
 
 gobench: ## go test benchmarks, -count=10, benchstat-ready, to $(REPORTS)/gobench.txt
 	mkdir -p $(REPORTS)
-	$(GO) test -run='^$$' -bench=. -benchmem -count=10 ./... | tee $(REPORTS)/gobench.txt
+	$(GO) test -run='^$$' -bench=. -benchmem -count=10 $(PKGS) | tee $(REPORTS)/gobench.txt
 
 fuzz: ## run every fuzz target for FUZZTIME each (default 20s)
-	for pkg in $$($(GO) list ./...); do \
+	for pkg in $$($(GO) list $(PKGS)); do \
 	  for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
 	    echo "== $$pkg $$f"; $(GO) test -run='^$$' -fuzz="^$$f\$$" -fuzztime=$(FUZZTIME) $$pkg; \
 	  done; \

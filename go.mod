@@ -7,7 +7,7 @@ require (
 	github.com/Shopify/toxiproxy/v2 v2.5.0
 	github.com/rs/xid v1.6.0
 	github.com/rs/zerolog v1.28.0
-	go.etcd.io/etcd/api/v3 v3.7.3
+	go.etcd.io/etcd/api/v3 v3.7.3 // indirect
 	go.etcd.io/etcd/client/v3 v3.7.3
 	go.etcd.io/etcd/server/v3 v3.7.3
 	go.uber.org/goleak v1.3.0
@@ -82,4 +82,14 @@ require (
 	gopkg.in/tomb.v1 v1.0.0-20141024135613-dd632973f1e7 // indirect
 	k8s.io/utils v0.0.0-20260108192941-914a6e750570 // indirect
 	sigs.k8s.io/yaml v1.6.0 // indirect
+)
+
+require (
+	github.com/geerpclab/geerpc/geerpc v0.0.0
+	github.com/geerpclab/geerpc/geerpc/registry/etcdregistry v0.0.0
+)
+
+replace (
+	github.com/geerpclab/geerpc/geerpc => ./geerpc
+	github.com/geerpclab/geerpc/geerpc/registry/etcdregistry => ./geerpc/registry/etcdregistry
 )

@@ -9,7 +9,7 @@ import (
 
 	"github.com/geerpclab/geerpc/demo"
 	"github.com/geerpclab/geerpc/geerpc"
-	"github.com/geerpclab/geerpc/internal/testserver"
+	"github.com/geerpclab/geerpc/geerpc/geerpctest"
 )
 
 // faulty serves the chaos-wrapped demo services with inj and returns a
@@ -22,7 +22,7 @@ func faulty(t *testing.T, inj *CallInjector) *geerpc.Client {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := geerpc.XDial("tcp@" + testserver.Serve(t, srv, testserver.Listen(t)))
+	c, err := geerpc.XDial("tcp@" + geerpctest.Serve(t, srv, geerpctest.Listen(t)))
 	if err != nil {
 		t.Fatal(err)
 	}

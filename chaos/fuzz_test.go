@@ -6,8 +6,6 @@ import (
 	"errors"
 	"slices"
 	"testing"
-
-	"github.com/geerpclab/geerpc/internal/fuzzseed"
 )
 
 // FuzzDecode feeds the scenario decoder arbitrary input: it must never
@@ -21,10 +19,10 @@ func FuzzDecode(f *testing.F) {
 	}
 	slices.Sort(names)
 	for _, name := range names {
-		fuzzseed.Add(f, files[name])
+		f.Add(files[name])
 	}
 	good, _ := json.Marshal(validScenario())
-	fuzzseed.Add(f, good)
+	f.Add(good)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		s, err := Decode(bytes.NewReader(data))
 		if err != nil {

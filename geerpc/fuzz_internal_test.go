@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/geerpclab/geerpc/geerpc/codec"
-	"github.com/geerpclab/geerpc/internal/fuzzseed"
+	"github.com/geerpclab/geerpc/geerpc/internal/fuzzseed"
 )
 
 type bufRWC struct {

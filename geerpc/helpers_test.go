@@ -13,7 +13,7 @@ import (
 
 	"github.com/geerpclab/geerpc/geerpc"
 	"github.com/geerpclab/geerpc/geerpc/codec"
-	"github.com/geerpclab/geerpc/internal/testserver"
+	"github.com/geerpclab/geerpc/geerpc/geerpctest"
 )
 
 // Args are the arguments of Foo's methods.
@@ -110,11 +110,11 @@ var transports = []transport{
 
 var codecs = []codec.Type{codec.GobType, codec.JsonType}
 
-func listenTCP(t testing.TB) net.Listener { return testserver.Listen(t) }
+func listenTCP(t testing.TB) net.Listener { return geerpctest.Listen(t) }
 
 // serve runs srv on lis until the test ends.
 func serve(t testing.TB, srv *geerpc.Server, lis net.Listener) string {
-	return testserver.Serve(t, srv, lis)
+	return geerpctest.Serve(t, srv, lis)
 }
 
 func shutdown(t testing.TB, srv *geerpc.Server) {

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/geerpclab/geerpc/chaos"
-	"github.com/geerpclab/geerpc/internal/backoff"
 )
 
 // instanceNames are the soak's three instances.
@@ -110,7 +109,14 @@ func (p *player) played() []chaos.FaultRecord {
 
 // sleepUntil waits until t and reports whether ctx was still live then.
 func sleepUntil(ctx context.Context, t time.Time) bool {
-	return backoff.Sleep(ctx, time.Until(t))
+	timer := time.NewTimer(time.Until(t))
+	defer timer.Stop()
+	select {
+	case <-timer.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
 }
 
 func errSuffix(err error) string {

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/geerpclab/geerpc/geerpc"
-	"github.com/geerpclab/geerpc/internal/fuzzseed"
 )
 
 // FuzzLoadServers feeds parseServers, the reader of load's -servers list:
@@ -28,7 +27,7 @@ func FuzzLoadServers(f *testing.F) {
 		"tcp@127.0.0.1",
 		"tcp@:7001",
 	} {
-		fuzzseed.Add(f, []byte(seed))
+		f.Add([]byte(seed))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		addrs, err := parseServers(string(data))
@@ -70,7 +69,7 @@ func FuzzLoadFlags(f *testing.F) {
 		"Echo.Echo,\n1.5s\n0\n1s\n99ms\n10ms\n2s",
 		"Echo.Echo\n1e3s\n0\n1s\n1s\n10ms\n2s",
 	} {
-		fuzzseed.Add(f, []byte(seed))
+		f.Add([]byte(seed))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		args := loadFlagArgs(string(data))

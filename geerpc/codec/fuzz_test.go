@@ -8,7 +8,7 @@ import (
 	"io"
 	"testing"
 
-	"github.com/geerpclab/geerpc/internal/fuzzseed"
+	"github.com/geerpclab/geerpc/geerpc/internal/fuzzseed"
 )
 
 // fuzzLimit bounds what one fuzz input may make a reader allocate.

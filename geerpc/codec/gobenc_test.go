@@ -11,7 +11,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/geerpclab/geerpc/internal/fuzzseed"
+	"github.com/geerpclab/geerpc/geerpc/internal/fuzzseed"
 )
 
 // Types only the encoder tests use.

@@ -8,7 +8,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/geerpclab/geerpc/internal/backoff"
+	"github.com/geerpclab/geerpc/geerpc/internal/backoff"
 )
 
 // DefaultRequestTimeout bounds each registry request of a heartbeat when

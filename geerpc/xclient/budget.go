@@ -5,7 +5,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/geerpclab/geerpc/internal/backoff"
+	"github.com/geerpclab/geerpc/geerpc/internal/backoff"
 )
 
 // milli is the fixed-point unit of retry tokens: one retry costs 1000.

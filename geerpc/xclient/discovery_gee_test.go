@@ -13,8 +13,8 @@ import (
 	"time"
 
 	"github.com/geerpclab/geerpc/geerpc"
+	"github.com/geerpclab/geerpc/geerpc/geerpctest"
 	"github.com/geerpclab/geerpc/geerpc/registry"
-	"github.com/geerpclab/geerpc/internal/testserver"
 )
 
 // geeClock is an injected clock that moves only when told.
@@ -381,13 +381,13 @@ func (e *GeeEcho) Where(_ int, reply *string) error {
 // startGeeEcho serves GeeEcho on a loopback port until the test ends.
 func startGeeEcho(t *testing.T) string {
 	t.Helper()
-	lis := testserver.Listen(t)
+	lis := geerpctest.Listen(t)
 	addr := "tcp@" + lis.Addr().String()
 	srv := geerpc.NewServer()
 	if err := srv.Register(&GeeEcho{addr: addr}); err != nil {
 		t.Fatal(err)
 	}
-	testserver.Serve(t, srv, lis)
+	geerpctest.Serve(t, srv, lis)
 	return addr
 }
 

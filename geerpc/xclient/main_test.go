@@ -3,9 +3,9 @@ package xclient
 import (
 	"testing"
 
-	"go.uber.org/goleak"
+	"github.com/geerpclab/geerpc/geerpc/internal/leakcheck"
 )
 
 func TestMain(m *testing.M) {
-	goleak.VerifyTestMain(m)
+	leakcheck.VerifyTestMain(m)
 }

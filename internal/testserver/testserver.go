@@ -1,67 +1,20 @@
-// Package testserver runs geerpc servers on loopback for the duration of a test.
+// Package testserver runs the demo services on loopback for the length of a test.
 package testserver
 
 import (
-	"context"
-	"errors"
-	"net"
 	"testing"
-	"time"
 
 	"github.com/geerpclab/geerpc/demo"
 	"github.com/geerpclab/geerpc/geerpc"
+	"github.com/geerpclab/geerpc/geerpc/geerpctest"
 )
-
-// Listen returns a TCP listener on a free loopback port.
-func Listen(t testing.TB) net.Listener {
-	t.Helper()
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return lis
-}
-
-// Serve runs srv on lis until the test ends, then checks that Serve
-// returned nil and shuts srv down. It returns lis's address.
-func Serve(t testing.TB, srv *geerpc.Server, lis net.Listener) string {
-	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ctx, lis) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-served; err != nil && !errors.Is(err, geerpc.ErrServerClosed) {
-			t.Errorf("Serve returned %v after its context ended, want nil", err)
-		}
-		sctx, scancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer scancel()
-		if err := srv.Shutdown(sctx); err != nil {
-			t.Errorf("Shutdown: %v", err)
-		}
-	})
-	return lis.Addr().String()
-}
-
-// Start serves a new server with rcvrs registered on a loopback port until
-// the test ends, and returns its address as tcp@host:port.
-func Start(t testing.TB, rcvrs ...any) string {
-	t.Helper()
-	srv := geerpc.NewServer()
-	for _, r := range rcvrs {
-		if err := srv.Register(r); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return "tcp@" + Serve(t, srv, Listen(t))
-}
 
 // StartDemo serves the demo services on a loopback port until the test
 // ends and returns its address as tcp@host:port. The services name
 // themselves instance, or by that address when instance is empty.
 func StartDemo(t testing.TB, instance string) (string, *demo.Services) {
 	t.Helper()
-	lis := Listen(t)
+	lis := geerpctest.Listen(t)
 	addr := "tcp@" + lis.Addr().String()
 	if instance == "" {
 		instance = addr
@@ -71,6 +24,6 @@ func StartDemo(t testing.TB, instance string) (string, *demo.Services) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	Serve(t, srv, lis)
+	geerpctest.Serve(t, srv, lis)
 	return addr, svc
 }

@@ -4,7 +4,7 @@ import (
 	"context"
 	"time"
 
-	"github.com/geerpclab/geerpc/internal/backoff"
+	"github.com/geerpclab/geerpc/geerpc/internal/backoff"
 )
 
 // retrier counts consecutive failures and waits jittered exponential

@@ -6,8 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/geerpclab/geerpc/geerpc/geerpctest"
 	"github.com/geerpclab/geerpc/geerpc/xclient"
-	"github.com/geerpclab/geerpc/internal/testserver"
 )
 
 // Greeter answers with the name of the server it runs in.
@@ -23,7 +23,7 @@ func (g *Greeter) Name(_ int, reply *string) error {
 // returns its protocol@addr; the test's cleanup shuts it down.
 func serveGreeter(t *testing.T, name string) string {
 	t.Helper()
-	return testserver.Start(t, &Greeter{name: name})
+	return geerpctest.Start(t, &Greeter{name: name})
 }
 
 // callNames calls Greeter.Name n times through xc and counts the answers.

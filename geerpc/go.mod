@@ -1,0 +1,3 @@
+module github.com/geerpclab/geerpc/geerpc
+
+go 1.26.0

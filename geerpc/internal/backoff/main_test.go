@@ -1,0 +1,11 @@
+package backoff
+
+import (
+	"testing"
+
+	"github.com/geerpclab/geerpc/geerpc/internal/leakcheck"
+)
+
+func TestMain(m *testing.M) {
+	leakcheck.VerifyTestMain(m)
+}
