@@ -5,23 +5,29 @@ MAKEFLAGS += --no-builtin-rules
 
 GO       ?= go
 FUZZTIME ?= 20s
-REPORTS  ?= reports
+REPORTS  ?= out
 BENCH    ?=
 VIEW     ?= 127.0.0.1:8080
 SOAK     ?= 10m
 # Every module of the workspace (go.work): the root, the core, the etcd registry.
 PKGS     := ./... ./geerpc/... ./geerpc/registry/etcdregistry/...
 
+# relink redraws the bench page, when there is one, so that it links the
+# chaos and soak pages written after it.
+relink = if [ -f $(REPORTS)/bench.json ]; then $(GO) run ./cmd/geerpc report -dir $(REPORTS) -render; fi
+
 .PHONY: help test bench view chaos soak gobench fuzz ci
 
-help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-9s %s\n", $$1, $$2}'
+help: ## list the targets, with the defaults in force (REPORTS=$(REPORTS), SOAK=$(SOAK), ...)
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-9s %s\n", $$1, $$2}' | \
+	  sed -e 's|$$(REPORTS)|$(REPORTS)|g' -e 's|$$(SOAK)|$(SOAK)|g' -e 's|$$(VIEW)|$(VIEW)|g' \
+	      -e 's|$$(FUZZTIME)|$(FUZZTIME)|g' -e 's|$$(BENCH)|$(or $(BENCH),default)|g'
 
 test: ## go vet, then every test with -race and goroutine-leak checks
 	$(GO) vet $(PKGS)
 	$(GO) test -race -count=1 $(PKGS)
 
-bench: ## the main job: measure on loopback, write $(REPORTS)/index.html (BENCH=quick or full resizes)
+bench: ## the main job: measure on loopback, write $(REPORTS)/index.html (BENCH=quick or full resizes; REPORTS=reports rewrites the committed reference)
 	$(GO) run ./cmd/geerpc bench -out $(REPORTS) $(if $(BENCH),-size $(BENCH))
 
 view: ## serve $(REPORTS)/ at http://$(VIEW)/ until interrupted
@@ -29,9 +35,11 @@ view: ## serve $(REPORTS)/ at http://$(VIEW)/ until interrupted
 
 chaos: ## run chaos/scenarios/*.json for every balancing mode, check the invariants, write $(REPORTS)/chaos/
 	$(GO) run ./cmd/geerpc chaos -scenario 'chaos/scenarios/*.json' -out $(REPORTS)/chaos
+	$(relink)
 
 soak: ## SOAK (default 10m) at 70% of saturation with faults cycling; PASS if nothing leaks, every call accounted; $(REPORTS)/soak/
 	$(GO) run ./cmd/geerpc soak -d $(SOAK) -out $(REPORTS)/soak
+	$(relink)
 
 gobench: ## go test benchmarks, -count=10, benchstat-ready, to $(REPORTS)/gobench.txt
 	mkdir -p $(REPORTS)

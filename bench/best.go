@@ -45,22 +45,63 @@ func bestModes(r *Report) []Best {
 }
 
 func bestOf(cells []Cell) Best {
-	b := Best{Workload: settingLabel(cells[0])}
+	b := Best{Workload: settingLabel(cells[0]), Mode: "none (every round failed)"}
 	best := -1
 	for i, c := range cells {
-		b.Cells = append(b.Cells, fmt.Sprintf("p99 %s · %s/s · %.1f%% failed",
-			fmtMillis(c.P99.Median), fmtRate(c.Throughput.Median), 100*c.ErrorRate.Median))
-		if best < 0 || better(c, cells[best]) {
+		b.Cells = append(b.Cells, cellText(c))
+		if c.Measured() && (best < 0 || better(c, cells[best])) {
 			best = i
 		}
 	}
+	if best < 0 {
+		return b
+	}
 	b.Mode = cells[best].Mode
 	for i, c := range cells {
-		if i != best && tied(c, cells[best]) {
+		if i != best && c.Measured() && tied(c, cells[best]) {
 			b.Ties = append(b.Ties, c.Mode)
 		}
 	}
 	return b
+}
+
+// cellText is a cell of the best-mode table: "p99 · calls/s · failed",
+// with the rounds that made no successful call named.
+func cellText(c Cell) string {
+	if !c.Measured() {
+		return fmt.Sprintf("FAILED: no successful call in %d of %d rounds", c.FailedRounds, c.Rounds)
+	}
+	t := fmt.Sprintf("p99 %s · %s/s · %.1f%% failed", fmtMillis(c.P99.Median), fmtRate(c.Throughput.Median), 100*c.ErrorRate.Median)
+	if c.FailedRounds > 0 {
+		t += fmt.Sprintf(" · %d of %d rounds FAILED (left out)", c.FailedRounds, c.Rounds)
+	}
+	return t
+}
+
+// failedRounds describes every cell and peer with a failed round: a round
+// that made no successful call, kept out of the medians.
+func failedRounds(r *Report) []string {
+	var out []string
+	for _, c := range r.Peers {
+		if c.FailedRounds > 0 {
+			out = append(out, fmt.Sprintf("peers, %s with %d callers: %d of %d rounds made no successful call (%d errors)%s",
+				c.Peer, c.Callers, c.FailedRounds, c.Rounds, c.Errors, leftOut(c.Measured())))
+		}
+	}
+	for _, c := range r.Cells {
+		if c.FailedRounds > 0 {
+			out = append(out, fmt.Sprintf("%s, %s: %d of %d rounds made no successful call%s",
+				settingLabel(c), c.Mode, c.FailedRounds, c.Rounds, leftOut(c.Measured())))
+		}
+	}
+	return out
+}
+
+func leftOut(measured bool) string {
+	if measured {
+		return "; left out of the medians"
+	}
+	return "; no figure, the cell is not plotted"
 }
 
 // tied reports whether a and b fail as often and their p99 spreads

@@ -15,7 +15,7 @@ type figures struct {
 	throughput, p50, p99   float64 // calls/s, ms
 	timeoutRate, errorRate float64 // 0..1
 	lateness               float64 // ms; NaN when no call timed out
-	calls, late            int64
+	calls, ok, late        int64
 	instances, outcomes    map[string]int64
 }
 
@@ -23,7 +23,7 @@ type figures struct {
 func figuresOf(m *loadgen.Metrics, timeout time.Duration) figures {
 	f := figures{
 		throughput: m.Throughput, p50: ms(m.Latency.P50), p99: ms(m.Latency.P99),
-		lateness: math.NaN(), calls: m.Calls, late: m.Late,
+		lateness: math.NaN(), calls: m.Calls, ok: m.OK, late: m.Late,
 		instances: map[string]int64{}, outcomes: map[string]int64{},
 	}
 	if m.Calls > 0 {
@@ -48,6 +48,10 @@ func figuresOf(m *loadgen.Metrics, timeout time.Duration) figures {
 	}
 	return f // instances: as the replies say; the matrix replaces them by where the calls were sent
 }
+
+// failed reports whether the run made no successful call: a failed
+// round, kept out of every median.
+func (f figures) failed() bool { return f.ok == 0 }
 
 // cellAcc gathers the rounds of one cell.
 type cellAcc struct {
@@ -76,6 +80,9 @@ func (a *cellAcc) cell() Cell {
 	}
 	inst := map[string]int64{}
 	for _, f := range a.runs {
+		if f.failed() {
+			c.FailedRounds++
+		}
 		c.Calls += f.calls
 		c.Late += f.late
 		addCounts(inst, f.instances)
@@ -88,7 +95,10 @@ func (a *cellAcc) cell() Cell {
 func (a *cellAcc) stat(get func(figures) float64) Stat {
 	v := make([]float64, len(a.runs))
 	for i, f := range a.runs {
-		v[i] = get(f)
+		v[i] = math.NaN()
+		if !f.failed() {
+			v[i] = get(f)
+		}
 	}
 	return statOf(v)
 }

@@ -3,6 +3,7 @@ package bench
 import (
 	"context"
 	"fmt"
+	"math"
 	"runtime"
 	"time"
 
@@ -106,7 +107,10 @@ func peerCell(peer string, callers int, runs []peerRun) PeerCell {
 	get := func(f func(peerRun) float64) Stat {
 		v := make([]float64, len(runs))
 		for i, r := range runs {
-			v[i] = f(r)
+			v[i] = math.NaN() // a failed round is no figure
+			if !r.failed() {
+				v[i] = f(r)
+			}
 		}
 		return statOf(v)
 	}
@@ -120,6 +124,9 @@ func peerCell(peer string, callers int, runs []peerRun) PeerCell {
 	}
 	for _, r := range runs {
 		c.Errors += r.errors
+		if r.failed() {
+			c.FailedRounds++
+		}
 	}
 	return c
 }

@@ -4,12 +4,14 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strconv"
 	"time"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/plotutil"
 	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
 )
 
 // Figure is one rendered plot, written as Name.png and Name.svg under
@@ -72,7 +74,7 @@ func bySeries(cells []Cell, names []string, name func(Cell) string, x func(Cell)
 	for _, n := range names {
 		s := series{name: n}
 		for _, c := range cells {
-			if name(c) == n {
+			if name(c) == n && c.Measured() {
 				s.add(x(c), y(c))
 			}
 		}
@@ -115,7 +117,18 @@ func lineFigure(f Figure, xLabel, yLabel string, ss []series, logX, logY bool, y
 	if logY {
 		logAxis(&p.Y, yFormat)
 	}
-	return p, f, true, addLines(p, ss, logY)
+	return drawnFigure(p, f)(addLines(p, ss, logY))
+}
+
+// drawnFigure returns the result of a figure function for a plot on which
+// addLines drew n lines: no figure when there is nothing to draw.
+func drawnFigure(p *plot.Plot, f Figure) func(n int, err error) (*plot.Plot, Figure, bool, error) {
+	return func(n int, err error) (*plot.Plot, Figure, bool, error) {
+		if err != nil || n == 0 {
+			return nil, f, false, err
+		}
+		return p, f, true, nil
+	}
 }
 
 func figThroughputConcurrency(r *Report) (*plot.Plot, Figure, bool, error) {
@@ -199,7 +212,7 @@ func spectrumFigure(r *Report, f Figure, cells []Cell) (*plot.Plot, Figure, bool
 	p.X.Tick.Marker = plot.ConstantTicks{{Value: 1, Label: "0%"}, {Value: 2, Label: "50%"}, {Value: 10, Label: "90%"},
 		{Value: 100, Label: "99%"}, {Value: 1e3, Label: "99.9%"}, {Value: 1e4, Label: "99.99%"}, {Value: 1e5, Label: "99.999%"}}
 	logAxis(&p.Y, plainNumber)
-	return p, f, true, addLines(p, ss, true)
+	return drawnFigure(p, f)(addLines(p, ss, true))
 }
 
 func figSpectrumSlow(r *Report) (*plot.Plot, Figure, bool, error) {
@@ -254,7 +267,11 @@ func sharesFigure(r *Report, f Figure, cells []Cell, label func(string) string) 
 		}
 		bars.Color, bars.LineStyle.Width = plotutil.Color(i), 0
 		bars.Offset = w * vg.Length(float64(i)-float64(len(insts)-1)/2)
-		p.Add(bars)
+		labels, err := shareLabels(bars.Values, bars.Offset)
+		if err != nil {
+			return nil, f, false, err
+		}
+		p.Add(bars, labels)
 		p.Legend.Add(label(inst), bars)
 	}
 	names := make([]string, len(cells))
@@ -264,6 +281,25 @@ func sharesFigure(r *Report, f Figure, cells []Cell, label func(string) string) 
 	p.NominalX(names...)
 	p.Y.Min, p.Y.Max, p.Y.Tick.Marker = 0, p.Y.Max*1.12, plainTicks{}
 	return p, f, true, nil
+}
+
+// shareLabels writes each bar's share above it, "0%" included, so that an
+// instance that got no call is seen, not missed.
+func shareLabels(vals plotter.Values, offset vg.Length) (*plotter.Labels, error) {
+	xyl := plotter.XYLabels{XYs: make(plotter.XYs, len(vals)), Labels: make([]string, len(vals))}
+	for j, v := range vals {
+		xyl.XYs[j] = plotter.XY{X: float64(j), Y: v}
+		xyl.Labels[j] = strconv.FormatFloat(v, 'f', 0, 64) + "%"
+	}
+	l, err := plotter.NewLabels(xyl)
+	if err != nil {
+		return nil, err
+	}
+	for i := range l.TextStyle {
+		l.TextStyle[i].XAlign, l.TextStyle[i].Font.Size = draw.XCenter, vg.Points(8)
+	}
+	l.Offset = vg.Point{X: offset, Y: vg.Points(2)}
+	return l, nil
 }
 
 // instancesOf returns the sorted names of the instances of the cells.
@@ -329,7 +365,7 @@ func peerSeries(r *Report, y func(PeerCell) Stat) []series {
 	for _, p := range Peers() {
 		s := series{name: p.Name}
 		for _, c := range r.Peers {
-			if c.Peer == p.Name {
+			if c.Peer == p.Name && c.Measured() {
 				s.add(float64(c.Callers), y(c))
 			}
 		}

@@ -6,6 +6,8 @@ import (
 	"io"
 	"strings"
 	"time"
+
+	"github.com/geerpclab/geerpc/internal/site"
 )
 
 // page is what index.html is rendered from.
@@ -21,6 +23,8 @@ type page struct {
 	Shared    string
 	Files     []string
 	Elapsed   string
+	Nav       []site.Link
+	Failed    []string // cells and peers with failed rounds
 }
 
 type pageSection struct {
@@ -30,8 +34,8 @@ type pageSection struct {
 }
 
 type bestCell struct {
-	Text string
-	Best bool
+	Text         string
+	Best, Failed bool
 }
 
 // sections are the report's sections that hold figures, in page order.
@@ -44,14 +48,12 @@ var sections = []pageSection{
 
 // WriteHTML writes index.html: every figure with its caption, the targets,
 // the best mode per workload, the method, provenance and links to the
-// data. It needs no script and no network.
-func WriteHTML(w io.Writer, r *Report, figs []Figure) error {
+// data, with nav linking the other pages of the site. It needs no script
+// and no network.
+func WriteHTML(w io.Writer, r *Report, figs []Figure, nav []site.Link) error {
 	pg := page{R: r, Shared: sharedCores, Elapsed: r.Elapsed.Round(time.Second).String(),
-		Files: []string{FileJSON, FileCells, FilePeers, FileSummary}, Method: methodLines(r)}
-	for _, l := range r.Provenance.Lines() {
-		k, v, _ := strings.Cut(l, ": ")
-		pg.Prov = append(pg.Prov, [2]string{k, v})
-	}
+		Files: []string{FileJSON, FileCells, FilePeers, FileSummary}, Method: methodLines(r),
+		Prov: site.Prov(r.Provenance), Nav: nav, Failed: failedRounds(r)}
 	for _, s := range sections {
 		for _, f := range figs {
 			if f.Section == s.ID {
@@ -81,7 +83,8 @@ func bestTable(r *Report) ([]string, [][]bestCell) {
 		}
 		row := []bestCell{{Text: b.Workload}, {Text: best, Best: true}}
 		for i, c := range b.Cells {
-			row = append(row, bestCell{Text: c, Best: i < len(r.Plan.Modes) && r.Plan.Modes[i] == b.Mode})
+			row = append(row, bestCell{Text: c, Best: i < len(r.Plan.Modes) && r.Plan.Modes[i] == b.Mode,
+				Failed: strings.Contains(c, "FAILED")})
 		}
 		rows = append(rows, row)
 	}
@@ -105,7 +108,7 @@ func fmtStat(s Stat) string {
 	return fmt.Sprintf("%s (%s..%s)", fmtMillis(s.Median), fmtMillis(s.Min), fmtMillis(s.Max))
 }
 
-var pageTemplate = template.Must(template.New("index").Funcs(template.FuncMap{
+var pageTemplate = template.Must(site.Template("index", template.FuncMap{
 	"ms": fmtMillis, "stat": fmtStat, "rate": fmtRate, "mark": mark,
 	"f1": func(v float64) string { return fmt.Sprintf("%.1f", v) },
 }).Parse(pageHTML))

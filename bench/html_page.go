@@ -1,7 +1,7 @@
 package bench
 
-// pageHTML is the template of index.html: plain HTML and inline CSS, no
-// script, no network.
+// pageHTML is the template of index.html, the front page of the report
+// site: plain HTML and the site's inline CSS, no script, no network.
 const pageHTML = `<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -9,42 +9,32 @@ const pageHTML = `<!DOCTYPE html>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="generator" content="geerpc bench, commit {{.R.Provenance.Commit}}">
 <title>GeeRPC bench report: {{.R.Provenance.Date.Format "2006-01-02 15:04 UTC"}}</title>
-<style>
-body { font: 15px/1.5 -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; color: #222; max-width: 1180px; margin: 0 auto; padding: 1em 1.5em 4em; }
-h1 { font-size: 1.6em; margin-bottom: .2em; } h2 { margin-top: 2.2em; border-bottom: 1px solid #ddd; padding-bottom: .2em; }
-table { border-collapse: collapse; margin: .8em 0; font-size: 13px; }
-th, td { border: 1px solid #ddd; padding: .25em .6em; text-align: left; vertical-align: top; }
-th { background: #f4f4f4; } td.num { text-align: right; font-variant-numeric: tabular-nums; }
-.met { color: #176f2c; font-weight: bold; } .MISSED { color: #fff; background: #b3261e; font-weight: bold; padding: 0 .4em; }
-.best { font-weight: bold; background: #eaf4ea; }
-figure { margin: 1.5em 0 2.5em; } figure img { max-width: 100%; height: auto; border: 1px solid #eee; }
-figcaption { max-width: 60em; font-size: 14px; color: #333; } .small { font-size: 13px; color: #555; }
-.prov td:first-child { font-weight: bold; white-space: nowrap; } code { font-size: 13px; }
-.note { background: #fff8e1; border-left: 4px solid #f0b400; padding: .5em 1em; }
-</style>
+{{template "style"}}
 </head>
 <body>
+{{template "nav" .Nav}}
 <h1>GeeRPC: balancing modes and peers, measured</h1>
-<table class="prov">
-{{range .Prov}}<tr><td>{{index . 0}}</td><td><code>{{index . 1}}</code></td></tr>
-{{end}}</table>
+{{template "prov" .Prov}}
 <p>Size <b>{{.R.Plan.Size}}</b>, rounds per cell: {{.R.Plan.Rounds}} (peers: {{.R.Plan.PeerRounds}}); the whole run took {{.Elapsed}}; instances: {{.R.Cluster}}.
-<b>Note:</b> {{.Shared}}. Every figure on this page comes from the run above; nothing is typed in by hand.</p>
+<b>Note:</b> {{.Shared}}. Every figure on this page comes from the run above; nothing is typed in by hand.
+The chaos and soak pages join the bar above once <code>make chaos</code> and <code>make soak</code> have written them beside this one.</p>
 <p class="small">Contents: <a href="#targets">targets</a> · <a href="#best">best mode per workload</a>{{range .Sections}} · <a href="#{{.ID}}">{{.Title}}</a>{{end}} · <a href="#method">method</a> · <a href="#closing">closing note</a> · <a href="#data">data</a></p>
+{{if .Failed}}<div class="alert"><b>Failed rounds.</b> A round that made no successful call has no figure: it is left out of the medians, and a cell whose every round failed is neither plotted nor chosen as best.
+<ul>{{range .Failed}}<li>{{.}}</li>{{end}}</ul></div>{{end}}
 
 <h2 id="targets">Targets</h2>
-<table>
+<div class="scroll"><table>
 <tr><th>set by</th><th>target</th><th>verdict</th><th>measured (medians)</th></tr>
-{{range .R.Targets}}<tr><td>{{.Issue}} issue</td><td>{{.Name}}</td><td><span class="{{mark .Met}}">{{mark .Met}}</span></td><td>{{.Value}}</td></tr>
+{{range .R.Targets}}<tr{{if not .Met}} class="row-fail"{{end}}><td>{{.Issue}} issue</td><td>{{.Name}}</td><td>{{template "status" (mark .Met)}}</td><td>{{.Value}}</td></tr>
 {{else}}<tr><td colspan="4">No target could be judged: the cells they need were not measured.</td></tr>
-{{end}}</table>
+{{end}}</table></div>
 
 <h2 id="best">Best mode per workload</h2>
 <p>For each workload and setting, the mode with the fewest failed calls (timeouts included, to a tenth of a percent), then the lowest p99. Each cell reads <i>p99 · throughput · share of calls failed</i>, medians over the rounds; the best is shaded. When other modes fail as often and their p99 min..max overlaps the best's, the rounds cannot tell them apart: they are named beside it.</p>
-<table>
+<div class="scroll"><table>
 <tr><th>workload</th><th>best</th>{{range .BestHead}}<th>{{.}}</th>{{end}}</tr>
-{{range .BestRows}}<tr>{{range .}}<td{{if .Best}} class="best"{{end}}>{{.Text}}</td>{{end}}</tr>
-{{end}}</table>
+{{range .BestRows}}<tr>{{range .}}<td{{if .Failed}} class="failedcell"{{else if .Best}} class="best"{{end}}>{{.Text}}</td>{{end}}</tr>
+{{end}}</table></div>
 {{range .R.Notes}}<p class="note">{{.}}</p>
 {{end}}
 {{range .Sections}}
@@ -60,7 +50,7 @@ figcaption { max-width: 60em; font-size: 14px; color: #333; } .small { font-size
 {{range .Method}}<p>{{.}}</p>
 {{end}}
 <h2 id="closing">Closing note</h2>
-{{if .Missed}}<p>{{len .Missed}} of {{len .R.Targets}} targets were <span class="MISSED">MISSED</span>. What the figures say about why:</p>
+{{if .Missed}}<p>{{len .Missed}} of {{len .R.Targets}} targets were {{template "status" "MISSED"}}. What the figures say about why:</p>
 <ul>{{range .Missed}}<li><b>{{.Name}}</b>: measured {{.Value}}. {{.Why}}</li>
 {{end}}</ul>{{else}}<p>Every target judged was met.</p>{{end}}
 
@@ -70,8 +60,9 @@ figcaption { max-width: 60em; font-size: 14px; color: #333; } .small { font-size
 (read them with <code>pandas.read_csv(path, comment="#")</code>). <code>geerpc report -render</code> redraws this page from <code>bench.json</code>.</p>
 </body>
 </html>
-{{define "peers"}}<table>
-<tr><th>callers</th><th>peer</th><th>calls/s median (min..max)</th><th>p50</th><th>p99 median (min..max)</th><th>allocs/call</th><th>CPU µs/call</th><th>errors</th></tr>
-{{range .Peers}}<tr><td class="num">{{.Callers}}</td><td>{{.Peer}}</td><td class="num">{{printf "%.0f" .Throughput.Median}} ({{printf "%.0f" .Throughput.Min}}..{{printf "%.0f" .Throughput.Max}})</td><td class="num">{{ms .P50.Median}}</td><td class="num">{{stat .P99}}</td><td class="num">{{f1 .AllocsPerCall}}</td><td class="num">{{f1 .CPUPerCall}}</td><td class="num">{{.Errors}}</td></tr>
-{{end}}</table>{{end}}
+{{define "peers"}}<div class="scroll"><table>
+<tr><th>callers</th><th>peer</th><th>calls/s median (min..max)</th><th>p50</th><th>p99 median (min..max)</th><th>allocs/call</th><th>CPU µs/call</th><th>errors</th><th>failed rounds</th></tr>
+{{range .Peers}}{{if .Measured}}<tr><td class="num">{{.Callers}}</td><td>{{.Peer}}</td><td class="num">{{printf "%.0f" .Throughput.Median}} ({{printf "%.0f" .Throughput.Min}}..{{printf "%.0f" .Throughput.Max}})</td><td class="num">{{ms .P50.Median}}</td><td class="num">{{stat .P99}}</td><td class="num">{{f1 .AllocsPerCall}}</td><td class="num">{{f1 .CPUPerCall}}</td><td class="num">{{.Errors}}</td><td class="num{{if .FailedRounds}} failedcell{{end}}">{{.FailedRounds}} of {{.Rounds}}</td></tr>
+{{else}}<tr class="row-fail"><td class="num">{{.Callers}}</td><td>{{.Peer}}</td><td colspan="5">{{template "status" "FAILED"}} no round made a successful call: no figure</td><td class="num">{{.Errors}}</td><td class="num failedcell">{{.FailedRounds}} of {{.Rounds}}</td></tr>
+{{end}}{{end}}</table></div>{{end}}
 `

@@ -26,6 +26,12 @@ const (
 	plotDPI     = 144
 )
 
+// The plots use the sans-serif face of the page's font stack.
+func init() {
+	plot.DefaultFont.Variant = "Sans"
+	plotter.DefaultFont = plot.DefaultFont
+}
+
 // series is one line of a plot: a name for the legend and its points, with
 // optional spreads (the min..max of the rounds).
 type series struct {
@@ -51,16 +57,19 @@ func newPlot(title, xLabel, yLabel string) *plot.Plot {
 }
 
 // addLines draws each series as a line with points and error bars, in the
-// colours and shapes of plotutil, and names it in the legend.
-func addLines(p *plot.Plot, ss []series, logY bool) error {
+// colours and shapes of plotutil, and names it in the legend. It returns
+// how many lines it drew: none when no series has a point to draw.
+func addLines(p *plot.Plot, ss []series, logY bool) (int, error) {
+	drawn := 0
 	for i, s := range ss {
 		xys, errs := pointsOf(s, logY)
 		if len(xys) == 0 {
 			continue
 		}
+		drawn++
 		line, points, err := plotter.NewLinePoints(xys)
 		if err != nil {
-			return err
+			return drawn, err
 		}
 		line.Color, points.Color, points.Shape = plotutil.Color(i), plotutil.Color(i), plotutil.Shape(i)
 		line.Dashes = plotutil.Dashes(i)
@@ -69,7 +78,7 @@ func addLines(p *plot.Plot, ss []series, logY bool) error {
 		if errs != nil {
 			eb, err := plotter.NewYErrorBars(errPoints{xys, errs})
 			if err != nil {
-				return err
+				return drawn, err
 			}
 			eb.Color = plotutil.Color(i)
 			p.Add(eb)
@@ -78,23 +87,27 @@ func addLines(p *plot.Plot, ss []series, logY bool) error {
 	if logY && p.Y.Min > 0 {
 		p.Y.Min, p.Y.Max = floor125(p.Y.Min), ceil125(p.Y.Max)
 	}
-	return nil
+	return drawn, nil
 }
 
 // pointsOf returns the points of s and their error bars (nil without
-// spreads); on a log axis values are kept above zero.
+// spreads). A log axis gets no point at or below zero: such a point is
+// left out, and a spread reaching zero is cut at the point.
 func pointsOf(s series, logY bool) (plotter.XYs, plotter.YErrors) {
 	xys := make(plotter.XYs, 0, len(s.x))
 	var errs plotter.YErrors
-	floor := func(v float64) float64 { return v }
-	if logY {
-		floor = func(v float64) float64 { return math.Max(v, 1e-3) }
-	}
 	for j := range s.x {
-		y := floor(s.y[j])
+		y := s.y[j]
+		if logY && !(y > 0) || math.IsNaN(y) || math.IsInf(y, 0) {
+			continue
+		}
 		xys = append(xys, plotter.XY{X: s.x[j], Y: y})
 		if s.low != nil {
-			errs = append(errs, struct{ Low, High float64 }{y - floor(s.low[j]), math.Max(s.top[j], y) - y})
+			low := min(s.low[j], y)
+			if logY && !(low > 0) {
+				low = y
+			}
+			errs = append(errs, struct{ Low, High float64 }{y - low, max(s.top[j], y) - y})
 		}
 	}
 	return xys, errs

@@ -68,27 +68,37 @@ const (
 // Latencies are in milliseconds, rates in calls per second, shares and
 // rates of outcomes in 0..1.
 type Cell struct {
-	Experiment  string           `json:"experiment"`
-	Workload    string           `json:"workload"` // e.g. "healthy", "slow-50ms", "unequal-1:2:4"
-	Mode        string           `json:"mode"`
-	InFlight    int              `json:"inflight,omitempty"` // closed loop
-	Load        float64          `json:"load,omitempty"`     // open loop: offered rate / best closed-loop throughput
-	Rate        float64          `json:"rate,omitempty"`     // open loop: offered calls per second
-	SlowBy      time.Duration    `json:"slow_by_ns"`         // extra latency of the slowed instance
-	Timeout     time.Duration    `json:"timeout_ns"`         // the workload's call timeout
-	Rounds      int              `json:"rounds"`             // runs measured
-	Calls       int64            `json:"calls"`              // measured calls over all rounds
-	Throughput  Stat             `json:"throughput"`         // OK calls per second
-	P50         Stat             `json:"p50_ms"`             // of every call, timed-out ones at their end
-	P99         Stat             `json:"p99_ms"`             //
-	TimeoutRate Stat             `json:"timeout_rate"`       // share of calls that timed out
-	ErrorRate   Stat             `json:"error_rate"`         // share of calls not OK, timeouts included
-	Lateness    Stat             `json:"lateness_p99_ms"`    // p99 of how long after the timeout timed-out calls ended
-	Late        int64            `json:"late,omitempty"`     // open loop: calls that waited for a worker
-	Shares      []Share          `json:"shares"`             // calls per serving instance, all rounds
-	Spectrum    []Quantile       `json:"spectrum,omitempty"` // latency by percentile, all rounds merged
-	Outcomes    map[string]int64 `json:"outcomes,omitempty"` // calls by outcome, all rounds
+	Experiment string        `json:"experiment"`
+	Workload   string        `json:"workload"` // e.g. "healthy", "slow-50ms", "unequal-1:2:4"
+	Mode       string        `json:"mode"`
+	InFlight   int           `json:"inflight,omitempty"` // closed loop
+	Load       float64       `json:"load,omitempty"`     // open loop: offered rate / best closed-loop throughput
+	Rate       float64       `json:"rate,omitempty"`     // open loop: offered calls per second
+	SlowBy     time.Duration `json:"slow_by_ns"`         // extra latency of the slowed instance
+	Timeout    time.Duration `json:"timeout_ns"`         // the workload's call timeout
+	Rounds     int           `json:"rounds"`             // runs measured
+	// FailedRounds are the rounds that made no successful call: no figure
+	// of theirs enters a median; when every round failed the cell has none.
+	FailedRounds int              `json:"failed_rounds,omitempty"`
+	Calls        int64            `json:"calls"`              // measured calls over all rounds
+	Throughput   Stat             `json:"throughput"`         // OK calls per second
+	P50          Stat             `json:"p50_ms"`             // of every call, timed-out ones at their end
+	P99          Stat             `json:"p99_ms"`             //
+	TimeoutRate  Stat             `json:"timeout_rate"`       // share of calls that timed out
+	ErrorRate    Stat             `json:"error_rate"`         // share of calls not OK, timeouts included
+	Lateness     Stat             `json:"lateness_p99_ms"`    // p99 of how long after the timeout timed-out calls ended
+	Late         int64            `json:"late,omitempty"`     // open loop: calls that waited for a worker
+	Shares       []Share          `json:"shares"`             // calls per serving instance, all rounds
+	Spectrum     []Quantile       `json:"spectrum,omitempty"` // latency by percentile, all rounds merged
+	Outcomes     map[string]int64 `json:"outcomes,omitempty"` // calls by outcome, all rounds
 }
+
+// Measured reports whether at least one round of c made a successful call:
+// without one the cell has no figure.
+func (c Cell) Measured() bool { return c.FailedRounds == 0 || c.FailedRounds < c.Rounds }
+
+// Measured reports whether at least one round of c made a successful call.
+func (c PeerCell) Measured() bool { return c.FailedRounds == 0 || c.FailedRounds < c.Rounds }
 
 // Share is the part of a cell's calls the balancer sent to one instance
 // (for a failed call, the instance last tried).
@@ -109,12 +119,13 @@ type PeerCell struct {
 	Peer          string  `json:"peer"`
 	Callers       int     `json:"callers"`
 	Rounds        int     `json:"rounds"`
-	Throughput    Stat    `json:"throughput"`      // calls per second
-	P50           Stat    `json:"p50_ms"`          //
-	P99           Stat    `json:"p99_ms"`          //
-	AllocsPerCall float64 `json:"allocs_per_call"` // median; client and server in one process, the load generator's own subtracted
-	CPUPerCall    float64 `json:"cpu_us_per_call"` // median µs of CPU (user and system) per call: client, server and load generator
-	Errors        int64   `json:"errors"`          // calls not OK, all rounds
+	FailedRounds  int     `json:"failed_rounds,omitempty"` // rounds without a successful call, left out of the medians
+	Throughput    Stat    `json:"throughput"`              // calls per second
+	P50           Stat    `json:"p50_ms"`                  //
+	P99           Stat    `json:"p99_ms"`                  //
+	AllocsPerCall float64 `json:"allocs_per_call"`         // median; client and server in one process, the load generator's own subtracted
+	CPUPerCall    float64 `json:"cpu_us_per_call"`         // median µs of CPU (user and system) per call: client, server and load generator
+	Errors        int64   `json:"errors"`                  // calls not OK, all rounds
 }
 
 // Verdict is one target of the report: met or missed, plainly.

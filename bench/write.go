@@ -11,6 +11,8 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/geerpclab/geerpc/internal/site"
 )
 
 // The files WriteReport writes into its directory.
@@ -42,7 +44,7 @@ func WriteReport(dir string, r *Report) error {
 		write func(io.Writer, *Report) error
 	}{
 		{FileJSON, WriteJSON}, {FileSummary, WriteText}, {FileCells, WriteCellsCSV}, {FilePeers, WritePeersCSV},
-		{FileIndex, func(w io.Writer, r *Report) error { return WriteHTML(w, r, figs) }},
+		{FileIndex, func(w io.Writer, r *Report) error { return WriteHTML(w, r, figs, site.Nav(dir, site.Bench)) }},
 	}
 	for _, wr := range writers {
 		if err := writeFile(filepath.Join(dir, wr.name), r, wr.write); err != nil {
@@ -101,17 +103,24 @@ func WriteText(w io.Writer, r *Report) error {
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\n", b.Workload, best, strings.Join(b.Cells, "\t"))
 	}
-	fmt.Fprintln(tw, "\npeers, 581-byte Echo on one connection:\ncallers\tpeer\tcalls/s (min..max)\tp50\tp99 (min..max)\tallocs/call\tCPU µs/call\terrors")
+	fmt.Fprintln(tw, "\npeers, 581-byte Echo on one connection:\ncallers\tpeer\tcalls/s (min..max)\tp50\tp99 (min..max)\tallocs/call\tCPU µs/call\terrors\tfailed rounds")
 	for _, c := range r.Peers {
-		fmt.Fprintf(tw, "%d\t%s\t%.0f (%.0f..%.0f)\t%s\t%s (%s..%s)\t%.1f\t%.1f\t%d\n", c.Callers, c.Peer,
+		if !c.Measured() {
+			fmt.Fprintf(tw, "%d\t%s\tFAILED: no successful call\t-\t-\t-\t-\t%d\t%d of %d\n", c.Callers, c.Peer, c.Errors, c.FailedRounds, c.Rounds)
+			continue
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%.0f (%.0f..%.0f)\t%s\t%s (%s..%s)\t%.1f\t%.1f\t%d\t%d of %d\n", c.Callers, c.Peer,
 			c.Throughput.Median, c.Throughput.Min, c.Throughput.Max, fmtMillis(c.P50.Median),
-			fmtMillis(c.P99.Median), fmtMillis(c.P99.Min), fmtMillis(c.P99.Max), c.AllocsPerCall, c.CPUPerCall, c.Errors)
+			fmtMillis(c.P99.Median), fmtMillis(c.P99.Min), fmtMillis(c.P99.Max), c.AllocsPerCall, c.CPUPerCall, c.Errors, c.FailedRounds, c.Rounds)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
 	}
 	for _, n := range r.Notes {
 		fmt.Fprintf(w, "note: %s\n", n)
+	}
+	for _, n := range failedRounds(r) {
+		fmt.Fprintf(w, "FAILED ROUNDS: %s\n", n)
 	}
 	return nil
 }
@@ -120,7 +129,7 @@ func WriteText(w io.Writer, r *Report) error {
 var CellsCSVHeader = []string{
 	"experiment", "workload", "mode", "inflight", "load", "rate", "slow_by_ms", "timeout_ms", "rounds", "calls",
 	"throughput", "throughput_min", "throughput_max", "p50_ms", "p99_ms", "p99_min_ms", "p99_max_ms",
-	"timeout_rate", "error_rate", "lateness_p99_ms", "late",
+	"timeout_rate", "error_rate", "lateness_p99_ms", "late", "failed_rounds",
 }
 
 // WriteCellsCSV writes one row per cell of the matrix: provenance as "# "
@@ -137,6 +146,7 @@ func WriteCellsCSV(w io.Writer, r *Report) error {
 			f3(c.Throughput.Median), f3(c.Throughput.Min), f3(c.Throughput.Max),
 			f3(c.P50.Median), f3(c.P99.Median), f3(c.P99.Min), f3(c.P99.Max),
 			f6(c.TimeoutRate.Median), f6(c.ErrorRate.Median), f3(c.Lateness.Median), strconv.FormatInt(c.Late, 10),
+			strconv.Itoa(c.FailedRounds),
 		})
 	}
 	cw.Flush()
@@ -146,7 +156,7 @@ func WriteCellsCSV(w io.Writer, r *Report) error {
 // PeersCSVHeader is the header row of WritePeersCSV.
 var PeersCSVHeader = []string{
 	"peer", "callers", "rounds", "throughput", "throughput_min", "throughput_max",
-	"p50_ms", "p99_ms", "p99_min_ms", "p99_max_ms", "allocs_per_call", "cpu_us_per_call", "errors",
+	"p50_ms", "p99_ms", "p99_min_ms", "p99_max_ms", "allocs_per_call", "cpu_us_per_call", "errors", "failed_rounds",
 }
 
 // WritePeersCSV writes one row per peer and number of callers, as
@@ -160,7 +170,7 @@ func WritePeersCSV(w io.Writer, r *Report) error {
 			c.Peer, strconv.Itoa(c.Callers), strconv.Itoa(c.Rounds),
 			f3(c.Throughput.Median), f3(c.Throughput.Min), f3(c.Throughput.Max),
 			f3(c.P50.Median), f3(c.P99.Median), f3(c.P99.Min), f3(c.P99.Max),
-			f3(c.AllocsPerCall), f3(c.CPUPerCall), strconv.FormatInt(c.Errors, 10),
+			f3(c.AllocsPerCall), f3(c.CPUPerCall), strconv.FormatInt(c.Errors, 10), strconv.Itoa(c.FailedRounds),
 		})
 	}
 	cw.Flush()

@@ -31,7 +31,7 @@ type benchFlags struct {
 func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	var f benchFlags
-	fs.StringVar(&f.out, "out", "reports", "directory the report is written to")
+	fs.StringVar(&f.out, "out", "out", "directory the report is written to (the committed reference run is in reports/)")
 	fs.StringVar(&f.size, "size", bench.SizeDefault, "matrix size: quick (under a minute), default (at most 5 minutes) or full")
 	fs.IntVar(&f.rounds, "rounds", 0, "rounds per cell, peers included (0: the size's)")
 	fs.DurationVar(&f.duration, "duration", 0, "measured time per run of the matrix (0: the size's)")

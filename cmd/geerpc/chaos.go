@@ -30,7 +30,7 @@ type chaosRun struct {
 func runChaos(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("chaos", flag.ContinueOnError)
 	pattern := fs.String("scenario", "", "scenario file, or a glob such as 'chaos/scenarios/*.json' (required)")
-	out := fs.String("out", "reports/chaos", "directory the reports are written to")
+	out := fs.String("out", "out/chaos", "directory the reports are written to")
 	seed := fs.Uint64("seed", 0, "seed replacing each scenario's own, to replay a run (0: the scenario's)")
 	quiet := fs.Bool("q", false, "no progress lines")
 	if err := parseFlags(fs, args, stderr); err != nil {

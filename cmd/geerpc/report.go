@@ -21,7 +21,7 @@ func init() {
 
 func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("report", flag.ContinueOnError)
-	dir := fs.String("dir", "reports", "directory of the report (index.html, bench.json)")
+	dir := fs.String("dir", "out", "directory of the report (index.html, bench.json); the committed reference run is in reports/")
 	serve := fs.String("serve", "", "serve the report over HTTP at this loopback address, e.g. 127.0.0.1:8080, until interrupted")
 	render := fs.Bool("render", false, "redraw the plots, index.html and the other files from bench.json first")
 	if err := parseFlags(fs, args, stderr); err != nil {

@@ -38,7 +38,7 @@ func parseSoakFlags(args []string, stderr io.Writer) (*soakConfig, error) {
 	fs.DurationVar(&o.Timeout, "timeout", soak.DefaultTimeout, "per-call timeout, retries included")
 	fs.Float64Var(&o.Tolerance, "tolerance", soak.DefaultTolerance, "how far goroutines, fds and heap may move from the baseline")
 	fs.Uint64Var(&o.Seed, "seed", 1, "seed of the call-fault draws and the client's picks")
-	fs.StringVar(&c.out, "out", "reports/soak", "directory the reports are written to")
+	fs.StringVar(&c.out, "out", "out/soak", "directory the reports are written to")
 	fs.BoolVar(&c.quiet, "q", false, "no progress lines")
 	usageLine(fs, "soak [-d 10m] [-fraction 0.7] [-window 20s] [-gap 20s] [-out reports/soak] ...\n\n"+
 		"Measures the saturation rate of three instances behind proxies and the HTTP registry (127.0.0.1),\n"+

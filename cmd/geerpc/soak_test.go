@@ -39,7 +39,7 @@ func TestSoakFlagsDefaultToTenMinutesAtSeventyPercent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.opts.Duration.Minutes() != 10 || c.opts.Fraction != 0.7 || c.opts.Tolerance != 0.1 || c.out != "reports/soak" {
+	if c.opts.Duration.Minutes() != 10 || c.opts.Fraction != 0.7 || c.opts.Tolerance != 0.1 || c.out != "out/soak" {
 		t.Fatalf("defaults %+v, out %q", c.opts, c.out)
 	}
 }

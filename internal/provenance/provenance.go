@@ -8,6 +8,8 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"path"
+	"path/filepath"
 	"runtime"
 	"runtime/debug"
 	"strings"
@@ -25,7 +27,7 @@ type Info struct {
 	GOMAXPROCS int       `json:"gomaxprocs"` // runtime.GOMAXPROCS(0)
 	Commit     string    `json:"commit"`     // git commit, "-dirty" appended when the tree has changes; "unknown" if none
 	Date       time.Time `json:"date"`       // when Collect ran, UTC
-	Command    []string  `json:"command"`    // os.Args
+	Command    []string  `json:"command"`    // os.Args as a user types them (see userCommand)
 }
 
 // Collect gathers the provenance of the current process. It runs git (bounded
@@ -41,8 +43,24 @@ func Collect(ctx context.Context) Info {
 		GOMAXPROCS: runtime.GOMAXPROCS(0),
 		Commit:     commit(ctx),
 		Date:       time.Now().UTC().Truncate(time.Second),
-		Command:    append([]string(nil), os.Args...),
+		Command:    userCommand(os.Args),
 	}
+}
+
+// userCommand returns args with the program named as a user would type
+// it: "go run ./cmd/NAME" for a binary go run built in its temporary
+// directory, the program's base name otherwise, never a build path.
+func userCommand(args []string) []string {
+	if len(args) == 0 {
+		return nil
+	}
+	prog := filepath.ToSlash(args[0])
+	name := strings.TrimSuffix(path.Base(prog), ".exe")
+	head := []string{name}
+	if strings.Contains(prog, "/go-build") && strings.Contains(prog, "/exe/") {
+		head = []string{"go", "run", "./cmd/" + name}
+	}
+	return append(head, args[1:]...)
 }
 
 // CommandLine returns Command as one line, each argument quoted when it holds

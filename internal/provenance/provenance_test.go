@@ -71,3 +71,20 @@ func TestWriteHeader(t *testing.T) {
 		}
 	}
 }
+
+func TestUserCommandNeverNamesABuildPath(t *testing.T) {
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"/tmp/go-build123/b001/exe/geerpc", "chaos", "-out", "out/chaos"}, "go run ./cmd/geerpc chaos -out out/chaos"},
+		{[]string{"/home/me/go/bin/geerpc", "bench"}, "geerpc bench"},
+		{[]string{"./geerpc"}, "geerpc"},
+		{nil, ""},
+	}
+	for _, tt := range tests {
+		if got := (Info{Command: userCommand(tt.args)}).CommandLine(); got != tt.want {
+			t.Errorf("userCommand(%q) = %q, want %q", tt.args, got, tt.want)
+		}
+	}
+}

@@ -1,0 +1,70 @@
+package site
+
+import (
+	"html/template"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/geerpclab/geerpc/internal/provenance"
+)
+
+// The pages of the site, by where they sit under its root: the bench page
+// at the root, the chaos and soak pages in their folders.
+const (
+	Bench = "index.html"
+	Chaos = "chaos/index.html"
+	Soak  = "soak/index.html"
+)
+
+// pages are the site's pages in navigation order, with their names.
+var pages = []struct{ path, name string }{
+	{Bench, "bench"}, {Chaos, "chaos"}, {Soak, "soak"},
+}
+
+// Link is one entry of the navigation bar.
+type Link struct {
+	Text, Href string
+	Here       bool // the page being read
+}
+
+// Nav returns the navigation bar of the page here (one of Bench, Chaos,
+// Soak) whose file is in dir: a link to every page of the site that
+// exists beside it, relative to dir.
+func Nav(dir, here string) []Link {
+	root := filepath.Join(dir, strings.Repeat("../", strings.Count(here, "/")))
+	var links []Link
+	for _, p := range pages {
+		if p.path != here {
+			if _, err := os.Stat(filepath.Join(root, p.path)); err != nil {
+				continue
+			}
+		}
+		href := strings.Repeat("../", strings.Count(here, "/")) + p.path
+		links = append(links, Link{Text: p.name, Href: href, Here: p.path == here})
+	}
+	return links
+}
+
+// Prov returns the provenance as (key, value) rows for the "prov" template.
+func Prov(i provenance.Info) [][2]string {
+	var rows [][2]string
+	for _, l := range i.Lines() {
+		k, v, _ := strings.Cut(l, ": ")
+		rows = append(rows, [2]string{k, v})
+	}
+	return rows
+}
+
+// Template returns a template named name holding the shared blocks
+// ("style", "nav", "prov", "status") with funcs, ready to parse a page into.
+func Template(name string, funcs template.FuncMap) *template.Template {
+	t := template.New(name).Funcs(template.FuncMap{"statusClass": StatusClass})
+	return template.Must(t.Funcs(funcs).Parse(shared))
+}
+
+// StatusClass is the CSS class of a verdict: pass, fail, inconclusive,
+// info, met or missed, whatever its case.
+func StatusClass(status string) string {
+	return "st-" + strings.ToLower(strings.Fields(status + " x")[0])
+}
