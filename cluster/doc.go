@@ -1,0 +1,16 @@
+// Package cluster starts a GeeRPC registry and named instances on loopback,
+// in this process or as child processes, and stops them all.
+//
+// It is the one cluster starter of the harness: bench, chaos and soak build
+// their worlds with Start. The in-process backend (the zero Backend) serves
+// each instance from a geerpc.Server of the caller's in this process; the
+// process backend runs each instance as a `geerpc serve` child and the
+// registry as a `geerpc registry` child, in process groups of their own that
+// die with the harness (on Linux through the parent-death signal, and on
+// Close or a cancelled start everywhere), every child reaped.
+//
+// Both backends give instances the same life: Stop (graceful), Kill (no
+// goodbye), Restart on the same address, and for processes Freeze and Thaw
+// (SIGSTOP and SIGCONT). A Registry can go Down and come back Up on its
+// address.
+package cluster

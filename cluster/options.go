@@ -1,0 +1,114 @@
+package cluster
+
+import (
+	"errors"
+	"time"
+
+	"github.com/geerpclab/geerpc/geerpc"
+)
+
+// Errors of the cluster package. Check them with errors.Is.
+var (
+	// ErrUnsupported is returned by an operation the backend cannot do,
+	// such as freezing an in-process instance.
+	ErrUnsupported = errors.New("geerpc: cluster: not supported by this backend")
+	// ErrBadOptions is wrapped when Start is given options it cannot use.
+	ErrBadOptions = errors.New("geerpc: cluster: bad options")
+	// ErrNotListed is wrapped when the registry did not list every
+	// instance in time.
+	ErrNotListed = errors.New("geerpc: cluster: instances not listed by the registry")
+)
+
+// Backend says where instances run.
+type Backend string
+
+// The backends.
+const (
+	// InProcess serves every instance and the registry in this process
+	// (the default).
+	InProcess Backend = ""
+	// Processes runs each instance as a `geerpc serve` child and the
+	// registry as a `geerpc registry` child.
+	Processes Backend = "procs"
+)
+
+// ParseBackend reads "inproc" (or "") and "procs".
+func ParseBackend(name string) (Backend, error) {
+	switch name {
+	case "", "inproc":
+		return InProcess, nil
+	case "procs":
+		return Processes, nil
+	}
+	return "", errors.Join(ErrBadOptions, errors.New("geerpc: cluster: backend "+name+" (want inproc or procs)"))
+}
+
+// String returns "inproc" or "procs".
+func (b Backend) String() string {
+	if b == InProcess {
+		return "inproc"
+	}
+	return string(b)
+}
+
+// InstanceSpec describes one instance.
+type InstanceSpec struct {
+	// Name is the instance's name, carried in its replies; it must be
+	// unique in a cluster and not empty.
+	Name string
+	// Weight is the balancing weight it registers with; zero means 1.
+	Weight int
+	// Latency is the extra latency of its Work.Sleep calls (the demo
+	// services' own knob; the process backend passes it as -latency).
+	Latency time.Duration
+}
+
+// Options configure Start. The zero value starts in-process demo instances
+// and an HTTP registry with the registry's own timings.
+type Options struct {
+	// Backend says where the instances run; the zero value is InProcess.
+	Backend Backend
+	// TTL is how long the registry lists an instance after its last
+	// heartbeat; zero means 30s.
+	TTL time.Duration
+	// Heartbeat is the instances' heartbeat period; zero means TTL/3.
+	Heartbeat time.Duration
+	// ListTimeout bounds the wait for the registry to list every instance;
+	// zero means 15s.
+	ListTimeout time.Duration
+	// NewServer builds the server of an in-process instance; stop is closed
+	// when that server generation stops (to end its waits). Nil means the
+	// demo services named after the instance. Unused by Processes.
+	NewServer func(spec InstanceSpec, stop <-chan struct{}) (*geerpc.Server, error)
+	// Front returns the host:port clients should dial for an instance that
+	// listens on listen (a proxy in front of it, say); the instance
+	// registers that address. Nil means listen itself.
+	Front func(spec InstanceSpec, listen string) (string, error)
+	// Binary is the geerpc binary the Processes backend runs. Empty means
+	// this very executable when it is named geerpc, else one built by `go
+	// build` into a temporary directory removed on Close.
+	Binary string
+	// Stderr receives the children's standard error; nil discards it.
+	Stderr interface{ Write([]byte) (int, error) }
+}
+
+func (o Options) ttl() time.Duration {
+	if o.TTL > 0 {
+		return o.TTL
+	}
+	return 30 * time.Second
+}
+
+func (o Options) heartbeat() time.Duration {
+	if o.Heartbeat > 0 {
+		return o.Heartbeat
+	}
+	return o.ttl() / 3
+}
+
+func (o Options) listTimeout() time.Duration {
+	if o.ListTimeout > 0 {
+		return o.ListTimeout
+	}
+	return 15 * time.Second
+}
