@@ -2,7 +2,6 @@ package geerpc
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -84,30 +83,31 @@ func (c *Client) IsAvailable() bool {
 // make calls, because of Close or a broken connection.
 func (c *Client) Closed() <-chan struct{} { return c.closed }
 
-// registerCall assigns a sequence number and adds call to the pending table.
-func (c *Client) registerCall(call *Call) error {
+// registerCall publishes call in the pending table, or refuses it: on a
+// closed client with ErrShutdown itself, as net/rpc does, and for a context
+// that already ended or a full table with an error wrapping ErrNotSent.
+// Every field another goroutine reads is written here, under the lock
+// that publishes the call: from then on the call may be completed, and
+// read, by the reader, a cancellation or terminateCalls.
+func (c *Client) registerCall(ctx context.Context, call *Call) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.closing || c.shutdown {
-		return c.shutdownErr()
-	}
-	if len(c.pending) >= c.maxPending {
-		return fmt.Errorf("%w (%d)", ErrTooManyPending, c.maxPending)
+	switch {
+	case c.closing || c.shutdown:
+		return ErrShutdown
+	case ctx.Err() != nil:
+		return fmt.Errorf("%w: %w", ErrNotSent, callContextError(ctx))
+	case len(c.pending) >= c.maxPending:
+		return fmt.Errorf("%w: %w (%d)", ErrNotSent, ErrTooManyPending, c.maxPending)
 	}
 	c.seq++
 	call.Seq = c.seq
+	call.h.ServiceMethod, call.h.Seq = call.ServiceMethod, call.Seq
+	call.Sent = true
 	c.pending[call.Seq] = call
 	c.peak = max(c.peak, len(c.pending))
 	c.npend.Add(1)
 	return nil
-}
-
-// shutdownErr is the error of calls on a closed client. c.mu must be held.
-func (c *Client) shutdownErr() error {
-	if c.err != nil && !errors.Is(c.err, io.EOF) && !c.closing {
-		return fmt.Errorf("%w: %w", ErrShutdown, c.err)
-	}
-	return ErrShutdown
 }
 
 func (c *Client) removeCall(seq uint64) *Call {
@@ -141,7 +141,7 @@ func (c *Client) terminateCalls(err error) {
 	c.shutdown = true
 	c.err = err
 	close(c.closed)
-	callErr := c.shutdownErr()
+	callErr := fmt.Errorf("%w: %w", ErrShutdown, err)
 	for seq, call := range c.pending {
 		delete(c.pending, seq)
 		c.npend.Add(-1)
@@ -187,17 +187,16 @@ func fatalOnly(err error) error {
 	return nil
 }
 
-// send registers and writes one call.
-func (c *Client) send(call *Call) {
-	if err := c.registerCall(call); err != nil {
-		call.Error = fmt.Errorf("%w: %w", ErrNotSent, err)
+// send registers and writes one call; a call refused or not written is
+// completed here.
+func (c *Client) send(ctx context.Context, call *Call) {
+	if err := c.registerCall(ctx, call); err != nil {
+		call.Error = err
 		call.done()
 		return
 	}
-	call.h.ServiceMethod, call.h.Seq = call.ServiceMethod, call.Seq
-	call.Sent = true
 	if err := c.w.write(&call.h, call.Args, c.npend.Load() > 1); err != nil {
-		if call := c.removeCall(call.Seq); call != nil {
+		if c.removeCall(call.Seq) != nil { // still ours: nobody completed it
 			call.Sent = false
 			call.Error = fmt.Errorf("%w: %w: %w", ErrNotSent, ErrShutdown, err)
 			call.done()
@@ -219,14 +218,11 @@ func (c *Client) Go(serviceMethod string, args, reply any, done chan *Call) *Cal
 func (c *Client) GoContext(ctx context.Context, serviceMethod string, args, reply any, done chan *Call) *Call {
 	call := newCall(ctx, serviceMethod, args, reply, done)
 	if ctx.Done() != nil {
-		if ctx.Err() != nil {
-			call.Error = fmt.Errorf("%w: %w", ErrNotSent, callContextError(ctx))
-			call.done()
-			return call
-		}
+		// If ctx ends before the call is registered, registerCall refuses
+		// it; after, cancelCall finds it pending. Both hold c.mu.
 		call.stop = context.AfterFunc(ctx, func() { c.cancelCall(ctx, call) })
 	}
-	c.send(call)
+	c.send(ctx, call)
 	return call
 }
 
@@ -283,16 +279,22 @@ func callContextError(ctx context.Context) error {
 }
 
 // Call invokes the named function, waits for it to complete, and returns
-// its error status. When ctx ends first, the call is abandoned and its
-// error wraps ctx's error.
+// its error status. Like GoContext, it sends nothing for a context that has
+// already ended (the error wraps ErrNotSent and ctx's error); when ctx ends
+// first, the call is abandoned and its error wraps ctx's error.
 func (c *Client) Call(ctx context.Context, serviceMethod string, args, reply any) error {
 	call := getCall(ctx, serviceMethod, args, reply)
 	defer putCall(call)
-	c.send(call)
+	c.send(ctx, call)
+	ctxDone := ctx.Done()
+	if ctxDone == nil {
+		<-call.Done
+		return call.Error
+	}
 	select {
 	case <-call.Done:
 		return call.Error
-	case <-ctx.Done():
+	case <-ctxDone:
 		if c.removeCall(call.Seq) == nil {
 			// The reply is being read into reply right now: wait for it.
 			<-call.Done

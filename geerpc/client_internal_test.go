@@ -1,6 +1,9 @@
 package geerpc
 
-import "testing"
+import (
+	"context"
+	"testing"
+)
 
 // A Go map never shrinks: the pending table of a client that once had a
 // burst of calls is made anew once the burst is over.
@@ -10,7 +13,7 @@ func TestPendingTableShrinksAfterABurst(t *testing.T) {
 	calls := make([]*Call, shrinkAfter+1)
 	for i := range calls {
 		calls[i] = new(Call)
-		if err := c.registerCall(calls[i]); err != nil {
+		if err := c.registerCall(context.Background(), calls[i]); err != nil {
 			t.Fatal(err)
 		}
 	}

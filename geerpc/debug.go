@@ -60,9 +60,10 @@ func (s *Server) Stats() []ServiceStats {
 func methodStatsOf(name string, m *methodType) MethodStats {
 	p50, _ := m.stats.quantile(0.50)
 	p99, _ := m.stats.quantile(0.99)
+	errs := m.stats.errors.Load() // before calls: see methodStats
 	return MethodStats{
 		Name: name, ArgType: m.ArgType.String(), ReplyType: m.ReplyType.String(),
-		Calls: m.NumCalls(), Errors: m.stats.errors.Load(), P50: p50, P99: p99,
+		Calls: m.NumCalls(), Errors: errs, P50: p50, P99: p99,
 	}
 }
 

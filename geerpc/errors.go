@@ -1,6 +1,7 @@
 package geerpc
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -8,8 +9,11 @@ import (
 
 // Errors returned by clients and servers. Check them with errors.Is.
 var (
-	// ErrShutdown means the connection is closed or broke; every pending call
-	// fails with an error wrapping it.
+	// ErrShutdown means the connection is closed or broke. A call made on
+	// such a client fails with ErrShutdown itself, as in net/rpc (so
+	// err == ErrShutdown works), and surely did not run; a call pending
+	// when the connection broke fails with an error wrapping it and the
+	// cause, and may have run.
 	ErrShutdown = errors.New("geerpc: connection is shut down")
 	// ErrNotSent is wrapped, beside the cause, when the server surely did not
 	// execute a call: its request was never written, or the server refused it
@@ -56,15 +60,17 @@ type ServerError string
 func (e ServerError) Error() string { return string(e) }
 
 // Is maps the server's own refusals back to their sentinels, so that
-// errors.Is(err, ErrOverloaded), ErrDeadlinePassed, ErrNotSent (for both of
-// those: the call did not run) and ErrTimeout (a handle timeout) work
-// across the wire.
+// errors.Is(err, ErrOverloaded), ErrDeadlinePassed (and
+// context.DeadlineExceeded for it), ErrNotSent (for both: the call did not
+// run) and ErrTimeout (a handle timeout) work across the wire.
 func (e ServerError) Is(target error) bool {
 	s := string(e)
 	notRun := s == ErrOverloaded.Error() || s == ErrDeadlinePassed.Error()
 	switch target {
 	case ErrOverloaded, ErrDeadlinePassed:
 		return s == target.Error()
+	case context.DeadlineExceeded:
+		return s == ErrDeadlinePassed.Error()
 	case ErrNotSent:
 		return notRun
 	case ErrTimeout:

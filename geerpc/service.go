@@ -24,7 +24,8 @@ type methodType struct {
 	stats     methodStats
 }
 
-// NumCalls returns how many times the method was called.
+// NumCalls returns how many calls of the method ended, whatever their
+// outcome (ok, error, refused by the server, timed out).
 func (m *methodType) NumCalls() uint64 { return m.stats.calls.Load() }
 
 func (m *methodType) newArgv() reflect.Value {
@@ -116,7 +117,6 @@ func isExportedOrBuiltinType(t reflect.Type) bool {
 
 // call runs the method. A panic in the method becomes an error.
 func (s *service) call(ctx context.Context, m *methodType, argv, replyv reflect.Value) (err error) {
-	m.stats.calls.Add(1)
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("rpc server: %s.%s panicked: %v", s.name, m.method.Name, r)

@@ -13,6 +13,9 @@ const subBucketBits = 3
 const latencyBuckets = 64 << subBucketBits
 
 // methodStats counts one method's calls, errors and latencies without locks.
+// Every outcome of a call (ok, error, refused, timed out) is counted here,
+// by record, once: calls before errors, so that a reader loading errors
+// first never sees more errors than calls.
 type methodStats struct {
 	calls   atomic.Uint64
 	errors  atomic.Uint64
@@ -21,6 +24,7 @@ type methodStats struct {
 
 // record adds one finished call.
 func (st *methodStats) record(d time.Duration, failed bool) {
+	st.calls.Add(1)
 	if failed {
 		st.errors.Add(1)
 	}

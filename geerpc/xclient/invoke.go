@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/geerpclab/geerpc/geerpc"
 )
 
 // failurePenalty is the latency recorded for a transport error, so that an
@@ -52,7 +54,7 @@ func (x *XClient) call(ctx context.Context, serviceMethod string, args, reply an
 			info.Addr = s.last.addr
 		}
 	}
-	return s.attempts > 0 && (err == nil || !errors.Is(err, errNotSent)), err
+	return s.attempts > 0 && (err == nil || !retrySafe(err, false)), err
 }
 
 // invoke runs the attempts of a call.
@@ -99,7 +101,7 @@ func (x *XClient) retryOrStop(s *callState, err error, n int) error {
 // when it surely did not run, or when it is idempotent and the server did
 // not answer it.
 func retrySafe(err error, idempotent bool) bool {
-	if errors.Is(err, errNotSent) {
+	if errors.Is(err, errNotSent) || err == geerpc.ErrShutdown { //nolint:errorlint // itself: the client was closed before sending
 		return true
 	}
 	return idempotent && !isServerError(err) && !errors.Is(err, context.Canceled)

@@ -1,0 +1,69 @@
+package geerpc_test
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/geerpclab/geerpc/geerpc"
+	"github.com/geerpclab/geerpc/geerpc/codec"
+)
+
+// Ways a benchmark caller passes a context.
+const (
+	plainCtx    = "plain"    // context.Background
+	madeCtx     = "made"     // a 10s context.WithTimeout made, Background passed: the context's own cost
+	deadlineCtx = "deadline" // a 10s context.WithTimeout made and passed, as users call
+)
+
+// BenchmarkEcho measures a 581-byte Echo over TCP from callers sharing one
+// client. Comparing made with plain gives what the user's own
+// context.WithTimeout costs; deadline with made, what geerpc adds for it.
+func BenchmarkEcho(b *testing.B) {
+	for _, callers := range []int{1, 100, 10_000} {
+		for _, mode := range []string{plainCtx, madeCtx, deadlineCtx} {
+			b.Run(fmt.Sprintf("callers=%d/ctx=%s", callers, mode), func(b *testing.B) {
+				srv, _ := newFooServer(b, geerpc.ServerOptions{})
+				c := dial(b, "tcp@"+serve(b, srv, listenTCP(b)), opt(codec.GobType))
+				benchEcho(b, c, min(callers, b.N), mode)
+			})
+		}
+	}
+}
+
+func benchEcho(b *testing.B, c *geerpc.Client, callers int, mode string) {
+	payload := make([]byte, 581)
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range callers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var reply []byte
+			for next.Add(1) <= int64(b.N) {
+				if err := echoCall(c, payload, &reply, mode); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+func echoCall(c *geerpc.Client, payload []byte, reply *[]byte, mode string) error {
+	if mode == plainCtx {
+		return c.Call(context.Background(), "Foo.Echo", payload, reply)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if mode == madeCtx {
+		ctx = context.Background()
+	}
+	return c.Call(ctx, "Foo.Echo", payload, reply)
+}
