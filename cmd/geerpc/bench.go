@@ -5,8 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net"
-	"net/url"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -16,7 +14,14 @@ import (
 )
 
 func init() {
-	commands["bench"] = command{summary: "measure balancing modes and peers on loopback, write the report to reports/", run: runBench}
+	commands["bench"] = command{
+		summary: "measure the balancing modes and the peers (net/rpc, grpc-go, raw TCP) on loopback and write the report",
+		about: "Runs the matrix (a concurrency sweep, an open-loop sweep, a slow instance, unequal weights) on in-process\n" +
+			"instances, or the two sweeps on running ones (-registry, -instances), one progress line per run.",
+		example: "geerpc bench -size quick",
+		usage:   "bench [-size quick|default|full] [-out DIR] [-registry 127.0.0.1:9999 | -instances tcp@a,tcp@b] [-modes p2c,...] ...",
+		run:     runBench,
+	}
 }
 
 // benchFlags are the flags of geerpc bench.
@@ -37,7 +42,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.DurationVar(&f.duration, "duration", 0, "measured time per run of the matrix (0: the size's)")
 	fs.StringVar(&f.modes, "modes", "", "comma-separated balancing modes (default: all)")
 	fs.StringVar(&f.inflight, "inflight", "", "comma-separated calls in flight of the concurrency sweep (default: the size's)")
-	fs.StringVar(&f.registry, "registry", "", "measure the instances of this running registry (loopback URL) instead of in-process ones")
+	fs.StringVar(&f.registry, "registry", "", "measure the instances of this running registry (host:port or URL, loopback) instead of in-process ones")
 	fs.StringVar(&f.instances, "instances", "", "measure these running instances (comma-separated protocol@127.0.0.1:port)")
 	fs.BoolVar(&f.peers, "peers", true, "compare with net/rpc, grpc-go and the raw TCP ceiling")
 	fs.BoolVar(&f.quiet, "q", false, "no progress lines")
@@ -46,6 +51,9 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	o, err := f.options()
 	if err != nil {
+		return err
+	}
+	if err := checkReachable(ctx, o); err != nil {
 		return err
 	}
 	if !f.quiet {
@@ -78,11 +86,8 @@ func (f benchFlags) options() (bench.Options, error) {
 	if err := f.override(&plan); err != nil {
 		return bench.Options{}, err
 	}
-	o := bench.Options{Plan: plan, Registry: f.registry, SkipPeers: !f.peers}
-	if f.instances != "" {
-		o.Instances = strings.Split(f.instances, ",")
-	}
-	return o, f.checkLoopback()
+	o := bench.Options{Plan: plan, SkipPeers: !f.peers}
+	return o, f.targets(&o)
 }
 
 // override changes the size's plan as the flags say.
@@ -122,31 +127,35 @@ func parseCounts(s string) ([]int, error) {
 	return out, nil
 }
 
-// checkLoopback refuses instances and registries off this machine.
-func (f benchFlags) checkLoopback() error {
-	if f.registry != "" {
-		u, err := url.Parse(f.registry)
-		if err != nil || !loopbackHost(u.Hostname()) {
-			return usageError{fmt.Sprintf("-registry %q: want a loopback URL such as http://127.0.0.1:9999/_geerpc_/registry", f.registry)}
+// targets reads -registry or -instances into o, as load reads its
+// -registry and -servers: both forms of the URL, loopback only.
+func (f benchFlags) targets(o *bench.Options) error {
+	var err error
+	switch {
+	case f.registry != "" && f.instances != "":
+		return usageError{"-registry and -instances: give only one"}
+	case f.registry != "":
+		o.Registry, err = loopbackRegistryURL(f.registry, false)
+	case f.instances != "":
+		if o.Instances, err = parseServers("-instances", f.instances); err == nil {
+			err = checkLoopbackAll("-instances", o.Instances, false)
 		}
 	}
-	for _, in := range strings.Split(f.instances, ",") {
-		if in == "" && f.instances == "" {
-			break
-		}
-		_, addr, ok := strings.Cut(in, "@")
-		host, _, err := net.SplitHostPort(addr)
-		if !ok || err != nil || !loopbackHost(host) {
-			return usageError{fmt.Sprintf("-instances: %q is not protocol@127.0.0.1:port", in)}
-		}
-	}
-	return nil
+	return err
 }
 
-// loopbackHost reports whether host is a loopback address or localhost.
-func loopbackHost(host string) bool {
-	ip := net.ParseIP(host)
-	return host == "localhost" || (ip != nil && ip.IsLoopback())
+// checkReachable refuses, before any run, a registry that does not answer
+// or lists no servers, and instances that do not answer: a cell measured
+// on them would measure nothing.
+func checkReachable(ctx context.Context, o bench.Options) error {
+	if o.Registry != "" {
+		_, err := registryServers(ctx, o.Registry, false)
+		return err
+	}
+	if down := unreachable(ctx, o.Instances); len(down) > 0 {
+		return usageError{"-instances: unreachable: " + strings.Join(down, ", ")}
+	}
+	return nil
 }
 
 // retypeableCommand shows a `go run` binary as `go run ./cmd/geerpc`, so that the

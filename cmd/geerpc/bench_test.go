@@ -41,6 +41,38 @@ func TestBenchBadFlagsExit2NamingTheFlag(t *testing.T) {
 	}
 }
 
+// TestBenchRefusesUnreachableTargets: instances or a registry that do not
+// answer, or a registry with no server, are refused before any run.
+func TestBenchRefusesUnreachableTargets(t *testing.T) {
+	_, addr := startServe(t, "-debug", "")
+	checkBadLines(t, []badLine{
+		{name: "unreachable instance", args: []string{"bench", "-instances", addr + ",tcp@127.0.0.1:1"}, want: "-instances: unreachable: tcp@127.0.0.1:1"},
+		{name: "unreachable registry", args: []string{"bench", "-registry", "127.0.0.1:1"}, want: "-registry http://127.0.0.1:1/_geerpc_/registry"},
+		{name: "empty registry", args: []string{"bench", "-registry", startRegistry(t)}, want: "lists no servers"},
+		{name: "registry and instances", args: []string{"bench", "-registry", "127.0.0.1:1", "-instances", addr}, want: "give only one"},
+		{name: "malformed instance", args: []string{"bench", "-instances", "127.0.0.1:1"}, want: "-instances"},
+	})
+}
+
+// TestBenchOnARunningRegistry measures the instances of a running registry
+// named as host:port, the form load takes.
+func TestBenchOnARunningRegistry(t *testing.T) {
+	url := startRegistry(t)
+	_, addr := startServe(t, "-registry", url, "-debug", "")
+	waitListed(t, url, []string{addr})
+	hostport := strings.TrimPrefix(strings.TrimSuffix(url, "/_geerpc_/registry"), "http://")
+	dir := t.TempDir()
+	var stdout, stderr bytes.Buffer
+	args := []string{"bench", "-q", "-registry", hostport, "-rounds", "1", "-duration", "40ms", "-modes", "roundrobin,p2c", "-inflight", "1,10", "-peers=false", "-out", dir}
+	if code := run(t.Context(), args, &stdout, &stderr); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	b, err := os.ReadFile(filepath.Join(dir, bench.FileJSON))
+	if err != nil || !bytes.Contains(b, []byte(url)) {
+		t.Fatalf("%s does not name the registry %s: %v", bench.FileJSON, url, err)
+	}
+}
+
 func TestBenchWritesTheReportAndSaysWhere(t *testing.T) {
 	dir := t.TempDir()
 	var stdout, stderr bytes.Buffer

@@ -18,7 +18,15 @@ import (
 )
 
 func init() {
-	commands["chaos"] = command{summary: "inject faults into live runs, check invariants, plot each balancing mode", run: runChaos}
+	commands["chaos"] = command{
+		summary: "inject faults into live runs, check invariants and plot each balancing mode",
+		about: "Runs each scenario on an in-process cluster once per balancing and fail mode, checks its invariants and\n" +
+			"writes verdicts, timelines and shares to -out. -scenario takes a file, a glob or a built-in's name.",
+		example: "geerpc chaos -scenario slow-instance",
+		usage:   "chaos -scenario FILE|GLOB|NAME [-out DIR] [-seed N] [-q]",
+		more:    listBuiltinScenarios,
+		run:     runChaos,
+	}
 }
 
 // chaosRun is one scenario's outcome, for the summary.
@@ -29,7 +37,7 @@ type chaosRun struct {
 
 func runChaos(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("chaos", flag.ContinueOnError)
-	pattern := fs.String("scenario", "", "scenario file, or a glob such as 'chaos/scenarios/*.json' (required)")
+	pattern := fs.String("scenario", "", "scenario file, a glob such as 'chaos/scenarios/*.json', or a built-in's name (required)")
 	out := fs.String("out", "out/chaos", "directory the reports are written to")
 	seed := fs.Uint64("seed", 0, "seed replacing each scenario's own, to replay a run (0: the scenario's)")
 	quiet := fs.Bool("q", false, "no progress lines")
@@ -65,14 +73,17 @@ func runChaos(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 // before any runs: a bad one is a usage error naming its field.
 func loadScenarios(pattern string) ([]*chaos.Scenario, error) {
 	if pattern == "" {
-		return nil, usageError{"-scenario is required: a scenario file or a glob"}
+		return nil, usageError{"-scenario is required: a scenario file, a glob or a built-in's name"}
 	}
 	paths, err := filepath.Glob(pattern)
 	if err != nil {
 		return nil, usageError{fmt.Sprintf("-scenario %q: %v", pattern, err)}
 	}
 	if len(paths) == 0 {
-		return nil, usageError{fmt.Sprintf("-scenario %q matches no file", pattern)}
+		if s, err := builtinScenario(pattern); s != nil || err != nil {
+			return []*chaos.Scenario{s}, err
+		}
+		return nil, usageError{fmt.Sprintf("-scenario %q matches no file and names no built-in scenario (geerpc chaos -h lists them)", pattern)}
 	}
 	var out []*chaos.Scenario
 	for _, p := range paths {
@@ -83,6 +94,38 @@ func loadScenarios(pattern string) ([]*chaos.Scenario, error) {
 		out = append(out, s)
 	}
 	return out, nil
+}
+
+// builtinScenario returns the built-in scenario called name, or nil.
+func builtinScenario(name string) (*chaos.Scenario, error) {
+	all, err := chaos.Builtin()
+	if err != nil {
+		return nil, err
+	}
+	for _, s := range all {
+		if s.Name == name {
+			return s, nil
+		}
+	}
+	return nil, nil
+}
+
+// listBuiltinScenarios writes the built-in scenarios for chaos -h, each
+// with the first clause of its description.
+func listBuiltinScenarios(w io.Writer) {
+	all, err := chaos.Builtin()
+	if err != nil {
+		fmt.Fprintf(w, "\nbuilt-in scenarios: %v\n", err)
+		return
+	}
+	fmt.Fprintln(w, "\nbuilt-in scenarios (-scenario NAME runs one from any folder):")
+	for _, s := range all {
+		what := s.Description
+		if i := strings.IndexAny(what, ":;."); i > 0 {
+			what = what[:i]
+		}
+		fmt.Fprintf(w, "  %-15s %s\n", s.Name, what)
+	}
 }
 
 // runScenario runs s, writes its reports (also when interrupted) and prints

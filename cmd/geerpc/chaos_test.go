@@ -69,3 +69,16 @@ func TestChaosFailedInvariantExits1NamingIt(t *testing.T) {
 		}
 	}
 }
+
+// TestChaosRunsABuiltinByNameFromAnyFolder: -scenario NAME finds the
+// built-in scenario outside the repository; an unknown name is refused.
+func TestChaosRunsABuiltinByNameFromAnyFolder(t *testing.T) {
+	t.Chdir(t.TempDir())
+	got, err := loadScenarios("slow-instance")
+	if err != nil || len(got) != 1 || got[0].Name != "slow-instance" {
+		t.Fatalf("loadScenarios(slow-instance) = %v, %v", got, err)
+	}
+	if _, err := loadScenarios("slow"); err == nil || !strings.Contains(err.Error(), "names no built-in scenario") {
+		t.Fatalf("loadScenarios(slow): %v, want a usage error", err)
+	}
+}

@@ -5,8 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net"
-	"net/netip"
 	"os"
 	"slices"
 	"strconv"
@@ -14,15 +12,21 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/geerpclab/geerpc/geerpc"
-	"github.com/geerpclab/geerpc/geerpc/registry"
 	"github.com/geerpclab/geerpc/geerpc/registry/etcdregistry"
 	"github.com/geerpclab/geerpc/geerpc/xclient"
 	"github.com/geerpclab/geerpc/loadgen"
 )
 
 func init() {
-	commands["load"] = command{summary: "drive load through a balancing client and report latency and shares", run: runLoad}
+	commands["load"] = command{
+		summary: "drive load through a balancing client and report latency and per-instance shares",
+		about: "Calls Echo.Echo, Arith.Add or Work.Sleep closed loop (-c workers x -inflight) or open loop (-rate) on the\n" +
+			"servers of a registry, of etcd or of a list, and prints latency percentiles, outcomes and shares; each call,\n" +
+			"failed or not, counts under the instance the balancer sent it to.",
+		example: "geerpc load -registry 127.0.0.1:9999 -mode p2c -c 50 -d 10s",
+		usage:   "load [-registry URL | -etcd ENDPOINTS | -servers tcp@a,tcp@b] [-mode p2c] [-c 100] [-rate R] [-d 30s] [-o out.json] ...",
+		run:     runLoad,
+	}
 }
 
 // loadConfig is the command line of geerpc load.
@@ -98,10 +102,7 @@ func parseLoadFlags(args []string, stderr io.Writer) (*loadConfig, error) {
 	fs.StringVar(&c.out, "o", "", "write the JSON report (loadgen/SCHEMA.md) to this file")
 	fs.StringVar(&c.csv, "csv", "", "write the timeline as CSV to this file")
 	fs.BoolVar(&c.quiet, "q", false, "no live progress line (it only shows on a terminal anyway)")
-	fs.BoolVar(&c.allowRemote, "allow-remote", false, "allow servers that are not on loopback (never on the lab's shared machines)")
-	usageLine(fs, "load [-registry URL | -etcd ENDPOINTS | -servers tcp@a,tcp@b] [-mode p2c] [-c 100] [-rate R] [-d 30s] [-o out.json] ...\n\n"+
-		"Drives Echo.Echo, Arith.Add or Work.Sleep through a balancing client, closed loop (-c workers x -inflight)\n"+
-		"or open loop (-rate), and prints latency percentiles and per-instance shares.")
+	fs.BoolVar(&c.allowRemote, "allow-remote", false, "allow a registry and servers that are not on loopback (never on the lab's shared machines)")
 	if err := parseFlags(fs, args, stderr); err != nil {
 		return nil, err
 	}
@@ -156,7 +157,7 @@ func (c *loadConfig) checkSource() error {
 		return usageError{"-registry, -etcd and -servers: give only one"}
 	}
 	if c.registry != "" {
-		u, err := registryURL(c.registry)
+		u, err := loopbackRegistryURL(c.registry, c.allowRemote)
 		c.registry = u
 		return err
 	}
@@ -272,16 +273,12 @@ func (c *loadConfig) discover(ctx context.Context, stderr io.Writer) (*source, e
 
 // discoverRegistry lists the servers of the HTTP registry.
 func (c *loadConfig) discoverRegistry(ctx context.Context) (*source, error) {
-	items, err := fetchServers(ctx, c.registry)
+	addrs, err := registryServers(ctx, c.registry, c.allowRemote)
 	if err != nil {
 		return nil, err
 	}
-	src := &source{what: "-registry " + c.registry}
-	for _, it := range items {
-		src.addrs = append(src.addrs, it.Addr)
-	}
-	src.d = xclient.NewGeeRegistryDiscoveryWithOptions(c.registry, xclient.GeeRegistryDiscoveryOptions{Interval: c.refresh})
-	return src, nil
+	d := xclient.NewGeeRegistryDiscoveryWithOptions(c.registry, xclient.GeeRegistryDiscoveryOptions{Interval: c.refresh})
+	return &source{d: d, what: "-registry " + c.registry, addrs: addrs}, nil
 }
 
 // discoverEtcd watches the servers registered in etcd.
@@ -302,19 +299,14 @@ func (c *loadConfig) discoverEtcd(ctx context.Context) (*source, error) {
 // discoverServers checks the -servers list and that at least one of them
 // answers; the others are reported on stderr.
 func (c *loadConfig) discoverServers(ctx context.Context, stderr io.Writer) (*source, error) {
-	addrs, err := parseServers(c.servers)
+	addrs, err := parseServers("-servers", c.servers)
 	if err != nil {
 		return nil, err
 	}
-	if err := checkLoopbackAll(addrs, c.allowRemote); err != nil {
+	if err := checkLoopbackAll("-servers", addrs, c.allowRemote); err != nil {
 		return nil, err
 	}
-	var down []string
-	for _, a := range addrs {
-		if err := probeServer(ctx, a); err != nil {
-			down = append(down, fmt.Sprintf("%s (%s)", a, oneLine(err)))
-		}
-	}
+	down := unreachable(ctx, addrs)
 	if len(down) == len(addrs) {
 		return nil, usageError{"-servers: unreachable: " + strings.Join(down, ", ")}
 	}
@@ -322,19 +314,6 @@ func (c *loadConfig) discoverServers(ctx context.Context, stderr io.Writer) (*so
 		fmt.Fprintf(stderr, "load: warning: %s unreachable for now\n", d)
 	}
 	return &source{d: xclient.NewMultiServerDiscovery(addrs), what: "-servers", addrs: addrs}, nil
-}
-
-// parseServers splits a -servers list at its commas, trims each address and
-// checks that load can dial it; the error is a usage error naming the flag.
-func parseServers(list string) ([]string, error) {
-	addrs := strings.Split(list, ",")
-	for i, a := range addrs {
-		addrs[i] = strings.TrimSpace(a)
-		if err := checkServerAddr(addrs[i]); err != nil {
-			return nil, usageError{fmt.Sprintf("-servers: %v", err)}
-		}
-	}
-	return addrs, nil
 }
 
 // methodNames splits a -method list at its commas and trims each name.
@@ -349,24 +328,7 @@ func methodNames(list string) []string {
 // checkTargets checks that the source lists servers, all on loopback unless
 // -allow-remote.
 func (c *loadConfig) checkTargets(src *source) error {
-	if len(src.addrs) == 0 {
-		return usageError{src.what + ": lists no servers"}
-	}
-	return checkLoopbackAll(src.addrs, c.allowRemote)
-}
-
-// checkLoopbackAll returns a usage error naming the first address that is
-// not on loopback, unless remote servers are allowed.
-func checkLoopbackAll(addrs []string, allowRemote bool) error {
-	if allowRemote {
-		return nil
-	}
-	for _, a := range addrs {
-		if !isLoopback(a) {
-			return usageError{fmt.Sprintf("server %s is not on loopback: this lab loads loopback servers only (-allow-remote to override elsewhere)", a)}
-		}
-	}
-	return nil
+	return checkListed(src.what, src.addrs, c.allowRemote)
 }
 
 // loopbackOnly is a Discovery that hides the servers of its Discovery that
@@ -417,52 +379,6 @@ func (l loopbackOnly) GetAllWeighted() ([]xclient.Instance, error) {
 		return nil, fmt.Errorf("%w on loopback", xclient.ErrNoInstances)
 	}
 	return ins, nil
-}
-
-// checkServerAddr checks a protocol@addr that load can dial: tcp, unix or
-// http.
-func checkServerAddr(addr string) error {
-	if err := registry.CheckAddr(addr); err != nil {
-		return err
-	}
-	proto, _, _ := strings.Cut(addr, "@")
-	switch proto {
-	case "tcp", "tcp4", "tcp6", "unix", "http":
-		return nil
-	}
-	return fmt.Errorf("%q: load dials tcp@, unix@ and http@ addresses", addr)
-}
-
-// isLoopback reports whether addr (protocol@host:port or unix@path) is on
-// this machine's loopback: a Unix socket, localhost or a loopback IP.
-func isLoopback(addr string) bool {
-	proto, a, err := geerpc.ParseAddr(addr)
-	if err != nil {
-		return false
-	}
-	if proto == "unix" {
-		return true
-	}
-	host, _, err := net.SplitHostPort(a)
-	if err != nil {
-		return false
-	}
-	if host == "localhost" {
-		return true
-	}
-	ip, err := netip.ParseAddr(host)
-	return err == nil && ip.IsLoopback()
-}
-
-// probeServer dials addr within probeTimeout and hangs up.
-func probeServer(ctx context.Context, addr string) error {
-	pctx, cancel := context.WithTimeout(ctx, probeTimeout)
-	defer cancel()
-	cl, err := geerpc.XDialContext(pctx, addr)
-	if err != nil {
-		return err
-	}
-	return cl.Close()
 }
 
 // outputs are the report files of a load run.

@@ -30,7 +30,7 @@ func FuzzLoadServers(f *testing.F) {
 		f.Add([]byte(seed))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		addrs, err := parseServers(string(data))
+		addrs, err := parseServers("-servers", string(data))
 		if err != nil {
 			return
 		}
@@ -39,7 +39,7 @@ func FuzzLoadServers(f *testing.F) {
 				t.Fatalf("parseServers(%q) accepted %q, which ParseAddr refuses: %v", data, a, err)
 			}
 		}
-		again, err := parseServers(strings.Join(addrs, ","))
+		again, err := parseServers("-servers", strings.Join(addrs, ","))
 		if err != nil {
 			t.Fatalf("parseServers(%q) = %q, whose join is refused: %v", data, addrs, err)
 		}

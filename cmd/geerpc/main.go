@@ -2,6 +2,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -11,12 +12,23 @@ import (
 	"os/signal"
 	"sort"
 	"strings"
+	"syscall"
 )
 
-// command is one subcommand.
+// command is one subcommand and its help.
 type command struct {
+	// summary says what the command does, in one line: the list of
+	// commands shows it and its help starts with it.
 	summary string
-	run     func(ctx context.Context, args []string, stdout, stderr io.Writer) error
+	// about says more, in lines of at most 100 characters; may be empty.
+	about string
+	// example is one command line a user can type as it is.
+	example string
+	// usage is the synopsis after "geerpc "; empty means "NAME [flags]".
+	usage string
+	// more, when set, writes what the help shows after the example.
+	more func(w io.Writer)
+	run  func(ctx context.Context, args []string, stdout, stderr io.Writer) error
 }
 
 // commands holds the subcommands; each file registers its own in init.
@@ -28,15 +40,25 @@ type usageError struct{ msg string }
 func (e usageError) Error() string { return e.msg }
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	ctx, stop := signalContext()
 	defer stop()
 	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
 }
 
+// signalContext returns a context that ends on Ctrl-C (SIGINT) or SIGTERM,
+// so that every command stops the same way on either: deregister, drain,
+// report. It is the only place the command handles signals.
+func signalContext() (context.Context, context.CancelFunc) {
+	return signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+}
+
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "help" || args[0] == "--help" {
+	if len(args) == 0 {
 		usage(stderr)
 		return 2
+	}
+	if name := args[0]; name == "help" || name == "-h" || name == "-help" || name == "--help" {
+		return help(ctx, args[1:], stdout, stderr)
 	}
 	cmd, ok := commands[args[0]]
 	if !ok {
@@ -57,8 +79,19 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 }
 
+// help runs "geerpc help [command]": the list of commands on stdout, or
+// the command's own help, and exits 0.
+func help(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		usage(stdout)
+		return 0
+	}
+	return run(ctx, []string{args[0], "-h"}, stdout, stderr)
+}
+
 func usage(w io.Writer) {
-	fmt.Fprintln(w, "usage: geerpc <command> [flags]; geerpc <command> -h for its flags\n\ncommands:")
+	fmt.Fprintln(w, "geerpc runs GeeRPC's registry, demo servers, load, chaos, soak and benchmarks on loopback.")
+	fmt.Fprintln(w, "\nexample:\n  geerpc bench -size quick\n\nusage: geerpc <command> [flags]; geerpc help <command> for its help\n\ncommands:")
 	names := make([]string, 0, len(commands))
 	for name := range commands {
 		names = append(names, name)
@@ -71,7 +104,7 @@ func usage(w io.Writer) {
 
 // parseFlags parses args into fs; a bad flag becomes a usageError naming it.
 func parseFlags(fs *flag.FlagSet, args []string, stderr io.Writer) error {
-	fs.SetOutput(stderr)
+	fs.Usage = func() { printHelp(fs) }
 	var buf strings.Builder
 	fs.SetOutput(&buf)
 	err := fs.Parse(args)
@@ -87,4 +120,22 @@ func parseFlags(fs *flag.FlagSet, args []string, stderr io.Writer) error {
 		return usageError{fmt.Sprintf("unexpected argument %q", fs.Arg(0))}
 	}
 	return nil
+}
+
+// printHelp writes the help of the command fs parses: what it does, an
+// example, the synopsis and the flags.
+func printHelp(fs *flag.FlagSet) {
+	w, c := fs.Output(), commands[fs.Name()]
+	fmt.Fprintf(w, "geerpc %s: %s.\n", fs.Name(), c.summary)
+	if c.about != "" {
+		fmt.Fprintf(w, "%s\n", strings.TrimRight(c.about, "\n"))
+	}
+	if c.example != "" {
+		fmt.Fprintf(w, "\nexample:\n  %s\n", c.example)
+	}
+	if c.more != nil {
+		c.more(w)
+	}
+	fmt.Fprintf(w, "\nusage: geerpc %s\n\nflags:\n", cmp.Or(c.usage, fs.Name()+" [flags]"))
+	fs.PrintDefaults()
 }

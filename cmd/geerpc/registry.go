@@ -15,7 +15,13 @@ import (
 )
 
 func init() {
-	commands["registry"] = command{summary: "run the HTTP registry that servers heartbeat to", run: runRegistry}
+	commands["registry"] = command{
+		summary: "run the HTTP registry that servers heartbeat to",
+		about:   "Serves the registry until Ctrl-C or SIGTERM and prints its URL; servers stay listed -ttl after their last heartbeat.",
+		example: "geerpc registry -addr 127.0.0.1:9999",
+		usage:   "registry [-addr 127.0.0.1:9999] [-ttl 30s] [-max-instances N] [-token T] [-v]",
+		run:     runRegistry,
+	}
 }
 
 // httpShutdownTimeout bounds the graceful shutdown of the command's HTTP
@@ -30,7 +36,6 @@ func runRegistry(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	maxInst := fs.Int("max-instances", 0, "most servers listed at once (0: 1024)")
 	token := fs.String("token", "", "token servers must send to register or deregister (empty: none)")
 	verbose := fs.Bool("v", false, "log registrations and removals on stderr")
-	usageLine(fs, "registry [-addr 127.0.0.1:9999] [-ttl 30s] [-max-instances N] [-token T] [-v]\n\nRuns the HTTP registry until Ctrl-C and prints its URL.")
 	if err := parseFlags(fs, args, stderr); err != nil {
 		return err
 	}
@@ -49,14 +54,6 @@ func runRegistry(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	mux.Handle(registry.DefaultPath, registry.NewWithOptions(opts))
 	fmt.Fprintf(stdout, "registry http://%s%s (ttl %s)\n", lis.Addr(), registry.DefaultPath, ttlText(*ttl))
 	return serveHTTP(ctx, newHTTPServer(mux), lis)
-}
-
-// usageLine makes -h print "usage: geerpc " and line before the flags.
-func usageLine(fs *flag.FlagSet, line string) {
-	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "usage: geerpc %s\n\nflags:\n", line)
-		fs.PrintDefaults()
-	}
 }
 
 // ttlText describes a -ttl value as the registry applies it.

@@ -16,7 +16,11 @@ import (
 )
 
 func init() {
-	commands["report"] = command{summary: "serve the report in reports/ on loopback, or redraw it from its bench.json", run: runReport}
+	commands["report"] = command{
+		summary: "serve the report in reports/ on loopback, or redraw it from its bench.json",
+		example: "geerpc report -serve 127.0.0.1:8080",
+		run:     runReport,
+	}
 }
 
 func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) error {

@@ -2,33 +2,31 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
-	"net/url"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/geerpclab/geerpc/demo"
 	"github.com/geerpclab/geerpc/geerpc"
 	"github.com/geerpclab/geerpc/geerpc/registry"
 	"github.com/geerpclab/geerpc/geerpc/registry/etcdregistry"
-	clientv3 "go.etcd.io/etcd/client/v3"
-	"go.uber.org/zap"
 )
 
 func init() {
-	commands["serve"] = command{summary: "run one instance of the demo services, registered and heartbeating", run: runServe}
+	commands["serve"] = command{
+		summary: "run one instance of the demo services, registered and heartbeating",
+		about: "Serves Arith, Echo and Work and the debug page and prints its address; on Ctrl-C or SIGTERM it deregisters,\n" +
+			"lets the calls in flight finish within -grace and exits 0.",
+		example: "geerpc serve -registry 127.0.0.1:9999 -latency 2ms",
+		usage:   "serve [-addr tcp@127.0.0.1:0] [-registry URL | -etcd ENDPOINTS] [-heartbeat 10s] [-latency 0] ...",
+		run:     runServe,
+	}
 }
-
-// probeTimeout bounds the check that a registry or etcd answers before a
-// command relies on it; tests shorten it.
-var probeTimeout = 3 * time.Second
 
 // serveConfig is the command line of geerpc serve.
 type serveConfig struct {
@@ -101,9 +99,6 @@ func parseServeFlags(args []string, stderr io.Writer) (serveConfig, error) {
 	fs.DurationVar(&c.grace, "grace", 10*time.Second, "on Ctrl-C, how long calls in flight may take to finish")
 	fs.IntVar(&c.weight, "weight", 1, fmt.Sprintf("balancing weight, 1..%d", registry.MaxWeight))
 	fs.BoolVar(&c.verbose, "v", false, "log why connections close")
-	usageLine(fs, "serve [-addr tcp@127.0.0.1:0] [-registry URL | -etcd ENDPOINTS] [-heartbeat 10s] [-latency 0] ...\n\n"+
-		"Serves the demo services (Arith, Echo, Work) and the debug page until Ctrl-C, prints its address,\n"+
-		"heartbeats to the registry, then deregisters and drains the calls in flight.")
 	if err := parseFlags(fs, args, stderr); err != nil {
 		return c, err
 	}
@@ -323,23 +318,6 @@ func (in *instance) registerEtcd(ctx context.Context) error {
 	return nil
 }
 
-// registryURL normalises a -registry value: the scheme defaults to http and
-// an empty path to registry.DefaultPath.
-func registryURL(s string) (string, error) {
-	if !strings.Contains(s, "://") {
-		s = "http://" + s
-	}
-	u, err := url.Parse(s)
-	if err == nil && (u.Path == "" || u.Path == "/") {
-		u.Path = registry.DefaultPath
-		s = u.String()
-	}
-	if err != nil || registry.CheckURL(s) != nil {
-		return "", usageError{fmt.Sprintf("-registry %q: want a URL like http://127.0.0.1:9999%s", s, registry.DefaultPath)}
-	}
-	return s, nil
-}
-
 // registerOnce sends one heartbeat within probeTimeout, so that an
 // unreachable registry, a wrong token or a full registry are usage errors
 // rather than heartbeats retried for ever.
@@ -368,46 +346,4 @@ func registerOnce(ctx context.Context, registryURL, addr string, weight int, tok
 		return usageError{fmt.Sprintf("-registry %s: registering %s: %s", registryURL, addr, resp.Status)}
 	}
 	return nil
-}
-
-// fetchServers lists the servers of the HTTP registry within probeTimeout;
-// failures are usage errors.
-func fetchServers(ctx context.Context, registryURL string) ([]registry.ServerItem, error) {
-	pctx, cancel := context.WithTimeout(ctx, probeTimeout)
-	defer cancel()
-	items, err := registry.FetchServers(pctx, nil, registryURL)
-	if err != nil {
-		return nil, usageError{fmt.Sprintf("-registry %s: %v", registryURL, oneLine(err))}
-	}
-	return items, nil
-}
-
-// newEtcdClient connects to comma-separated etcd endpoints and checks
-// within probeTimeout that they answer; failures are usage errors.
-func newEtcdClient(ctx context.Context, endpoints string) (*clientv3.Client, error) {
-	eps := strings.Split(endpoints, ",")
-	for _, ep := range eps {
-		if strings.TrimSpace(ep) == "" {
-			return nil, usageError{fmt.Sprintf("-etcd %q: want comma-separated host:port endpoints", endpoints)}
-		}
-	}
-	cli, err := clientv3.New(clientv3.Config{Endpoints: eps, DialTimeout: probeTimeout, Logger: zap.NewNop()})
-	if err != nil {
-		return nil, usageError{fmt.Sprintf("-etcd %s: %v", endpoints, oneLine(err))}
-	}
-	pctx, cancel := context.WithTimeout(ctx, probeTimeout)
-	defer cancel()
-	if _, err = cli.Get(pctx, etcdregistry.DefaultPrefix, clientv3.WithPrefix(), clientv3.WithCountOnly()); err != nil {
-		_ = cli.Close()
-		if errors.Is(err, context.DeadlineExceeded) {
-			err = fmt.Errorf("no answer within %s", probeTimeout)
-		}
-		return nil, usageError{fmt.Sprintf("-etcd %s: unreachable: %v", endpoints, oneLine(err))}
-	}
-	return cli, nil
-}
-
-// oneLine keeps an error's message on one line.
-func oneLine(err error) string {
-	return strings.Join(strings.Fields(err.Error()), " ")
 }

@@ -14,7 +14,17 @@ import (
 )
 
 func init() {
-	commands["soak"] = command{summary: "long open-loop load with faults cycling; check leaks and that every call is accounted for", run: runSoak}
+	commands["soak"] = command{
+		summary: "long open-loop load with faults cycling; check leaks and that every call is accounted for",
+		about: "Measures the saturation rate of three instances behind proxies and the HTTP registry (127.0.0.1),\n" +
+			"then sends -fraction of it open loop: a -warmup that plays the fault cycle once (slow link, dropped\n" +
+			"replies, dead heartbeat, kill and restart, blackhole), a baseline sample, then -d while the faults\n" +
+			"cycle on. PASS when goroutines, fds and heap end within -tolerance of the baseline and every call\n" +
+			"ended exactly once.",
+		example: "geerpc soak -d 2m",
+		usage:   "soak [-d 10m] [-fraction 0.7] [-window 20s] [-gap 20s] [-out DIR] ...",
+		run:     runSoak,
+	}
 }
 
 // soakConfig is the command line of geerpc soak.
@@ -40,12 +50,6 @@ func parseSoakFlags(args []string, stderr io.Writer) (*soakConfig, error) {
 	fs.Uint64Var(&o.Seed, "seed", 1, "seed of the call-fault draws and the client's picks")
 	fs.StringVar(&c.out, "out", "out/soak", "directory the reports are written to")
 	fs.BoolVar(&c.quiet, "q", false, "no progress lines")
-	usageLine(fs, "soak [-d 10m] [-fraction 0.7] [-window 20s] [-gap 20s] [-out reports/soak] ...\n\n"+
-		"Measures the saturation rate of three instances behind proxies and the HTTP registry (127.0.0.1),\n"+
-		"then sends -fraction of it open loop: a -warmup that plays the fault cycle once (slow link, dropped\n"+
-		"replies, dead heartbeat, kill and restart, blackhole), a baseline sample, then -d while the faults\n"+
-		"cycle on. PASS when goroutines, fds and heap end within -tolerance of the baseline and every call\n"+
-		"ended exactly once.")
 	if err := parseFlags(fs, args, stderr); err != nil {
 		return nil, err
 	}
