@@ -7,6 +7,7 @@ const pageHTML = `<!DOCTYPE html>
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
+{{template "meta" .Prov}}
 <meta name="generator" content="geerpc bench, commit {{.R.Provenance.Commit}}">
 <title>GeeRPC bench report: {{.R.Provenance.Date.Format "2006-01-02 15:04 UTC"}}</title>
 {{template "style"}}

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strconv"
 
+	"github.com/geerpclab/geerpc/internal/site"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/plotutil"
@@ -26,11 +27,7 @@ const (
 	plotDPI     = 144
 )
 
-// The plots use the sans-serif face of the page's font stack.
-func init() {
-	plot.DefaultFont.Variant = "Sans"
-	plotter.DefaultFont = plot.DefaultFont
-}
+func init() { site.UsePlotFont() }
 
 // series is one line of a plot: a name for the legend and its points, with
 // optional spreads (the min..max of the rounds).

@@ -115,8 +115,8 @@ func TestWriteReportsStartWithProvenance(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(paths) != 6 {
-		t.Fatalf("wrote %v, want 6 files", paths)
+	if len(paths) != 9 {
+		t.Fatalf("wrote %v, want 9 files", paths)
 	}
 	for _, p := range paths {
 		data, err := os.ReadFile(p)
@@ -138,6 +138,14 @@ func TestWriteReportsStartWithProvenance(t *testing.T) {
 			}
 			if i, j := bytes.Index(data, []byte(`"provenance"`)), bytes.Index(data, []byte(`"scenario"`)); i < 0 || i > j {
 				t.Fatalf("%s: provenance does not come first", p)
+			}
+		case ".csv":
+			if !strings.HasPrefix(string(data), "# go: go1.26") || !strings.Contains(string(data), "\np2c/failfast,") {
+				t.Fatalf("%s does not start with provenance and hold the timeline:\n%s", p, data)
+			}
+		case ".html":
+			if !strings.Contains(string(data), `content="go1.26 linux/amd64"`) || !strings.Contains(string(data), "<table") {
+				t.Fatalf("%s does not start with provenance and hold the tables:\n%s", p, data)
 			}
 		case ".svg":
 			checkSVG(t, data)

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 
 	"github.com/geerpclab/geerpc/chaos"
+	"github.com/geerpclab/geerpc/internal/site"
 )
 
 // WriteJSON writes r as one indented JSON object of the schema
@@ -32,20 +33,32 @@ func WriteText(w io.Writer, r *Result) error {
 }
 
 // PlotTimeline draws the soak's timeline (throughput, error rate and p99
-// per interval, the fault windows shaded) with chaos's plotting.
+// per interval, each fault window shaded and labelled) with chaos's
+// plotting.
 func PlotTimeline(w io.Writer, r *Result, f chaos.Format) error {
-	cr := &chaos.Result{
+	return chaos.PlotTimeline(w, r.chaosView(), f)
+}
+
+// WriteTimelineCSV writes the soak phase's timeline as chaos does.
+func WriteTimelineCSV(w io.Writer, r *Result) error {
+	return chaos.WriteTimelineCSV(w, r.chaosView())
+}
+
+// chaosView is the soak phase as a chaos result of one variant, for
+// chaos's plots and CSV.
+func (r *Result) chaosView() *chaos.Result {
+	return &chaos.Result{
 		Schema:     chaos.SchemaVersion,
 		Provenance: r.Provenance,
 		Scenario:   &chaos.Scenario{Name: "soak", Load: chaos.LoadSpec{Duration: chaos.Duration(max(r.Duration, r.Elapsed))}},
 		Faults:     r.Faults,
 		Variants:   []chaos.VariantResult{{Name: r.Client, Timeline: r.Timeline}},
 	}
-	return chaos.PlotTimeline(w, cr, f)
 }
 
-// WriteReports writes soak.json, soak.txt and the timeline plot
-// (soak-timeline.png and .svg) into dir, and the heap profiles of the two
+// WriteReports writes soak.json, soak.txt, the timeline plot
+// (soak-timeline.png and .svg) and CSV, and the page index.html into dir,
+// and the heap profiles of the two
 // samples when Run took them (soak-heap-baseline.pprof and
 // soak-heap-after.pprof: go tool pprof -base baseline after shows what
 // grew). It returns the paths written.
@@ -57,12 +70,16 @@ func WriteReports(dir string, r *Result) ([]string, error) {
 		name  string
 		write func(io.Writer) error
 	}{
-		{"soak.json", func(w io.Writer) error { return WriteJSON(w, r) }},
-		{"soak.txt", func(w io.Writer) error { return WriteText(w, r) }},
-		{"soak-timeline.png", func(w io.Writer) error { return PlotTimeline(w, r, chaos.PNG) }},
-		{"soak-timeline.svg", func(w io.Writer) error { return PlotTimeline(w, r, chaos.SVG) }},
+		{FileJSON, func(w io.Writer) error { return WriteJSON(w, r) }},
+		{FileText, func(w io.Writer) error { return WriteText(w, r) }},
+		{FilePlot + ".png", func(w io.Writer) error { return PlotTimeline(w, r, chaos.PNG) }},
+		{FilePlot + ".svg", func(w io.Writer) error { return PlotTimeline(w, r, chaos.SVG) }},
+		{FileCSV, func(w io.Writer) error { return WriteTimelineCSV(w, r) }},
+		{FileIndex, func(w io.Writer) error {
+			return WriteHTML(w, r, site.Nav(dir, site.Soak), len(r.heapBaseline) > 0 && len(r.heapAfter) > 0)
+		}},
 	}
-	for name, prof := range map[string][]byte{"soak-heap-baseline.pprof": r.heapBaseline, "soak-heap-after.pprof": r.heapAfter} {
+	for name, prof := range map[string][]byte{FileBaseline: r.heapBaseline, FileAfter: r.heapAfter} {
 		if len(prof) > 0 {
 			files = append(files, struct {
 				name  string

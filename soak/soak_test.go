@@ -94,7 +94,7 @@ func checkReports(t *testing.T, r *Result) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"soak-heap-after.pprof", "soak-heap-baseline.pprof", "soak-timeline.png", "soak-timeline.svg", "soak.json", "soak.txt"}
+	want := []string{"index.html", "soak-heap-after.pprof", "soak-heap-baseline.pprof", "soak-timeline.csv", "soak-timeline.png", "soak-timeline.svg", "soak.json", "soak.txt"}
 	var got []string
 	for _, p := range paths {
 		got = append(got, filepath.Base(p))
