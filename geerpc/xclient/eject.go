@@ -1,38 +1,88 @@
 package xclient
 
 import (
+	"math"
 	"time"
 )
 
-// noteFailure counts a transport error or timeout of e and ejects it after
-// EjectAfter in a row.
-func (x *XClient) noteFailure(e *Endpoint) {
-	n := e.consec.Add(1)
-	if x.opt.EjectAfter > 0 && int(n) >= x.opt.EjectAfter && !e.ejected.Load() {
-		x.eject(e)
-	}
-}
+// Outlier ejection is half-open, as a circuit breaker: an instance that
+// failed EjectAfter times in a row leaves balancing for its ejection time;
+// then the next call (only one at a time) goes to it as a trial. A trial
+// that succeeds returns the instance to balancing; one that fails ejects it
+// again for twice as long, up to EjectMax. Trials ride on calls, so an
+// idle client sends none.
 
-// noteSuccess ends a run of failures of e. It writes only when there was a
-// run, so that busy instances do not bounce the cache line.
-func noteSuccess(e *Endpoint) {
+// noProbe is probeAt when no ejected instance waits for a trial.
+const noProbe = math.MaxInt64
+
+// noteSuccess records an answer of e that took rtt and ended at now: a
+// trial's answer returns e to balancing; the first answer of e sets its
+// latency from its peers'. It writes the failure count only when there was
+// a run, so that busy instances do not bounce the cache line.
+func (x *XClient) noteSuccess(e *Endpoint, rtt time.Duration, now int64) {
+	switch {
+	case e.probing.Load():
+		x.readmit(e, rtt, now)
+	case e.lat.empty():
+		e.lat.reset(x.startLatency(e, rtt, now), now)
+	default:
+		e.lat.observe(rtt, now)
+	}
 	if e.consec.Load() != 0 {
 		e.consec.Store(0)
 	}
 }
 
+// noteFailure counts a transport error or timeout of e and ejects it after
+// EjectAfter in a row; a failed trial ejects it again.
+func (x *XClient) noteFailure(e *Endpoint) {
+	n := e.consec.Add(1)
+	switch {
+	case e.probing.Load():
+		x.eject(e)
+	case x.opt.EjectAfter > 0 && int(n) >= x.opt.EjectAfter && !e.ejected.Load():
+		x.eject(e)
+	}
+}
+
+// noteCanceled ends a trial of e that its caller canceled: it says nothing
+// of e, so the next call is a trial again.
+func (x *XClient) noteCanceled(e *Endpoint) {
+	if !e.probing.Load() {
+		return
+	}
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if e.probing.Load() {
+		e.probing.Store(false)
+		x.probeAt.Store(min(x.probeAt.Load(), e.until))
+	}
+}
+
 // eject holds e out of balancing for its ejection time, unless that would
-// eject more than MaxEjectedPercent of the instances.
+// eject more than MaxEjectedPercent of the instances. An ejected instance
+// whose trial failed stays out, for longer.
 func (x *XClient) eject(e *Endpoint) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	v := x.view.Load()
-	if x.closed.Load() || e.ejected.Load() || v.byAddr[e.addr] != e || !x.mayEject(v) {
+	if x.closed.Load() || v.byAddr[e.addr] != e {
 		return
 	}
-	d := x.ejectionTime(e)
+	again := e.probing.Load()
+	if !again && (e.ejected.Load() || !x.mayEject(v)) {
+		return
+	}
+	now := x.now()
+	d := x.ejectionTime(e, now)
+	e.until = now + int64(d)
+	e.probing.Store(false)
+	x.probeAt.Store(min(x.probeAt.Load(), e.until))
+	if again {
+		x.log.Info("xclient: trial failed, instance ejected again", "addr", e.addr, "for", d)
+		return
+	}
 	e.ejected.Store(true)
-	e.timer = time.AfterFunc(d, func() { x.unEject(e) })
 	x.publish(v)
 	x.log.Info("xclient: instance ejected", "addr", e.addr, "for", d, "failures", e.consec.Load())
 }
@@ -52,40 +102,100 @@ func (x *XClient) mayEject(v *view) bool {
 	return ejected < limit
 }
 
-// ejectionTime is EjectBase times the number of recent ejections of e,
-// capped at EjectMax. Each EjectBase spent healthy since the last return
-// forgets one ejection. x.mu must be held.
-func (x *XClient) ejectionTime(e *Endpoint) time.Duration {
+// ejectionTime is EjectBase doubled for each recent ejection of e before
+// this one, capped at EjectMax. Each EjectBase spent in balancing since the
+// last return forgets one ejection; a failed trial forgets none. x.mu must
+// be held.
+func (x *XClient) ejectionTime(e *Endpoint, now int64) time.Duration {
 	base := x.opt.EjectBase
-	if e.ejections > 0 {
-		healthy := time.Duration(nanotime() - e.returned)
+	if e.ejections > 0 && !e.ejected.Load() {
+		healthy := time.Duration(now - e.returned)
 		e.ejections = max(0, e.ejections-int(healthy/base))
 	}
-	e.ejections = min(e.ejections+1, int(x.opt.EjectMax/base)+1)
-	return min(base*time.Duration(e.ejections), x.opt.EjectMax)
+	d := base
+	for range e.ejections {
+		if d >= x.opt.EjectMax {
+			break
+		}
+		d *= 2
+	}
+	e.ejections++
+	return min(d, x.opt.EjectMax)
 }
 
-// unEject returns e to balancing when its ejection time is over.
-func (x *XClient) unEject(e *Endpoint) {
+// trial returns, acquired and marked as on trial, an ejected instance of
+// the view whose ejection time is over and that s has not tried; nil when
+// there is none. Without ejections it costs one atomic load.
+func (x *XClient) trial(s *callState) *Endpoint {
+	at := x.probeAt.Load()
+	if at == noProbe || x.now() < at {
+		return nil
+	}
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	if !e.ejected.Load() {
+	now, next := x.now(), int64(noProbe)
+	var due *Endpoint
+	for _, e := range x.view.Load().eps {
+		if !e.ejected.Load() || e.probing.Load() {
+			continue
+		}
+		if due == nil && e.until <= now && !s.wasTried(e) && e.acquire() {
+			due = e
+			e.probing.Store(true)
+			continue
+		}
+		next = min(next, e.until)
+	}
+	x.probeAt.Store(next)
+	return due
+}
+
+// readmit returns e to balancing after a successful trial that took rtt:
+// the instance behind it may be a new process, so its latency starts over
+// from this answer and its peers', as a new instance's.
+func (x *XClient) readmit(e *Endpoint, rtt time.Duration, now int64) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if !e.probing.Load() {
 		return
 	}
+	e.probing.Store(false)
 	e.ejected.Store(false)
-	e.timer, e.returned = nil, nanotime()
-	e.consec.Store(0)
+	e.returned = x.now()
+	e.lat.reset(x.startLatency(e, rtt, now), now)
 	if x.closed.Load() || e.removed.Load() {
 		return
 	}
 	x.publish(x.view.Load())
-	x.log.Info("xclient: instance returned", "addr", e.addr)
+	x.log.Info("xclient: instance returned after a trial", "addr", e.addr)
 }
 
-// stopEjection cancels e's pending return; x.mu must be held.
-func stopEjection(e *Endpoint) {
-	if e.timer != nil {
-		e.timer.Stop()
-		e.timer = nil
+// startLatency is the first latency estimate of e, whose first answer took
+// rtt: the mean estimate of its peers in balancing, unless rtt is larger.
+// Peak-EWMA estimates sit above most round trips, so starting from one
+// answer alone would make e look faster than its peers and flood it.
+func (x *XClient) startLatency(e *Endpoint, rtt time.Duration, now int64) float64 {
+	var sum float64
+	n := 0
+	for _, p := range x.view.Load().eps {
+		if p == e || p.ejected.Load() {
+			continue
+		}
+		if v := p.lat.value(now); v > 0 {
+			sum += v
+			n++
+		}
 	}
+	if n == 0 {
+		return float64(rtt)
+	}
+	return max(float64(rtt), sum/float64(n))
+}
+
+// now reads the client's clock: nanotime, or a test's.
+func (x *XClient) now() int64 {
+	if x.clock != nil {
+		return x.clock()
+	}
+	return nanotime()
 }

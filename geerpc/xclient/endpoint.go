@@ -24,9 +24,11 @@ type Endpoint struct {
 	// consec counts consecutive transport errors and timeouts.
 	consec atomic.Int32
 
-	// ejected is true while the instance is held out of balancing; it is
-	// written under the owning XClient's mu and read without it.
+	// ejected is true while the instance is held out of balancing, and
+	// probing while a trial call to it runs; both are written under the
+	// owning XClient's mu and read without it.
 	ejected atomic.Bool
+	probing atomic.Bool
 
 	mu sync.Mutex // protects following
 	// dialing is the dial in progress, nil when none.
@@ -34,12 +36,13 @@ type Endpoint struct {
 
 	// The ejection state below is guarded by the owning XClient's mu.
 
-	// ejections is the multiplier of the next ejection time.
+	// ejections counts the recent ejections, each doubling the next time.
 	ejections int
 	// returned is the nanotime of the last return from ejection.
 	returned int64
-	// timer ends the current ejection.
-	timer *time.Timer
+	// until is the nanotime when the current ejection ends and a trial is
+	// due.
+	until int64
 }
 
 // clientBox holds a client so that it can sit in an atomic.Pointer.
@@ -123,6 +126,18 @@ func (p *peakEWMA) observe(rtt time.Duration, now int64) {
 	p.mu.Unlock()
 }
 
+// reset starts the average over at v, as if it were the only sample, taken
+// at now.
+func (p *peakEWMA) reset(v float64, now int64) {
+	p.mu.Lock()
+	p.bits.Store(math.Float64bits(v))
+	p.stamp.Store(now)
+	p.mu.Unlock()
+}
+
+// empty reports whether no sample was recorded yet.
+func (p *peakEWMA) empty() bool { return p.bits.Load() == 0 }
+
 // value returns the average decayed from its last sample to now. The two
 // words are read apart, so a concurrent observe may mix them: the error is
 // one decay step, harmless for balancing.
@@ -165,8 +180,7 @@ func (e *Endpoint) release() {
 	}
 }
 
-// retire marks the instance gone and closes its client once idle. Its
-// ejection timer must be stopped first, under the XClient's mu.
+// retire marks the instance gone and closes its client once idle.
 func (e *Endpoint) retire() {
 	e.removed.Store(true)
 	if e.inflight.Load() == 0 {

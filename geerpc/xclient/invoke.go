@@ -108,10 +108,14 @@ func retrySafe(err error, idempotent bool) bool {
 }
 
 // choose returns the endpoint of the next attempt, acquired: with Failtry
-// the last one, otherwise the balancer's pick, preferring one not tried yet.
+// the last one, else an ejected instance due for a trial, else the
+// balancer's pick, preferring one not tried yet.
 func (x *XClient) choose(s *callState) (*Endpoint, error) {
 	if x.opt.FailMode == Failtry && s.last != nil && s.last.acquire() {
 		return s.last, nil
+	}
+	if e := x.trial(s); e != nil {
+		return e, nil
 	}
 	var fallback *Endpoint
 	for range pickTries {
@@ -211,9 +215,9 @@ func (x *XClient) attempt(ctx context.Context, e *Endpoint, method string, args,
 func (x *XClient) observe(e *Endpoint, err error, rtt time.Duration, now int64) {
 	switch {
 	case err == nil || isServerError(err):
-		e.lat.observe(rtt, now)
-		noteSuccess(e)
+		x.noteSuccess(e, rtt, now)
 	case errors.Is(err, context.Canceled):
+		x.noteCanceled(e)
 	default:
 		e.lat.observe(max(rtt, failurePenalty), now)
 		x.noteFailure(e)

@@ -44,8 +44,8 @@ const (
 	DefaultRetryRatio    = 0.1
 	DefaultRetryBurst    = 10
 	DefaultEjectAfter    = 5
-	DefaultEjectBase     = 30 * time.Second
-	DefaultEjectMax      = 5 * time.Minute
+	DefaultEjectBase     = time.Second
+	DefaultEjectMax      = 30 * time.Second
 	DefaultMaxEjectedPct = 50
 )
 
@@ -99,8 +99,9 @@ type Options struct {
 	// that eject an instance; zero means DefaultEjectAfter, negative means
 	// never eject.
 	EjectAfter int
-	// EjectBase is the first ejection time, multiplied by the number of
-	// recent ejections; zero means DefaultEjectBase.
+	// EjectBase is the first ejection time; each ejection soon after a
+	// return, and each failed trial call of an ejected instance, doubles the
+	// next. Zero means DefaultEjectBase.
 	EjectBase time.Duration
 	// EjectMax caps an ejection time; zero means DefaultEjectMax.
 	EjectMax time.Duration

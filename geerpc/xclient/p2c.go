@@ -8,12 +8,13 @@ import "context"
 type p2cBalancer struct {
 	endpointSet
 	rng *rng
+	now func() int64 // nanotime, or a test's clock
 }
 
 // NewP2CBalancer returns a power-of-two-choices balancer on in-flight calls
 // and peak-EWMA latency (P2CSelect). A seed of zero means an unseeded,
 // lock-free generator.
-func NewP2CBalancer(seed uint64) Balancer { return &p2cBalancer{rng: newRNG(seed)} }
+func NewP2CBalancer(seed uint64) Balancer { return &p2cBalancer{rng: newRNG(seed), now: nanotime} }
 
 // Pick implements Balancer.
 func (b *p2cBalancer) Pick(context.Context) (*Endpoint, error) {
@@ -30,7 +31,7 @@ func (b *p2cBalancer) Pick(context.Context) (*Endpoint, error) {
 	if j >= i {
 		j++
 	}
-	now := nanotime()
+	now := b.now()
 	if eps[j].cost(now) < eps[i].cost(now) {
 		return eps[j], nil
 	}

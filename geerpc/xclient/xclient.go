@@ -34,6 +34,11 @@ type XClient struct {
 
 	// view is the current instances; replaced whole, under mu.
 	view atomic.Pointer[view]
+	// probeAt is the nanotime when the next ejected instance is due for a
+	// trial, noProbe when none is; written under mu.
+	probeAt atomic.Int64
+	// clock, when set by tests, replaces nanotime for ejections and trials.
+	clock func() int64
 
 	mu sync.Mutex // serialises changes of view, ejections and Close
 }
@@ -65,6 +70,7 @@ func NewXClientWithOptions(d Discovery, o Options) *XClient {
 	x.budget = newRetryBudget(o.RetryRatio, o.RetryBurst)
 	x.ctx, x.cancel = context.WithCancel(context.Background())
 	x.view.Store(&view{})
+	x.probeAt.Store(noProbe)
 	return x
 }
 
@@ -77,9 +83,6 @@ func (x *XClient) Close() error {
 		return nil
 	}
 	v := x.view.Swap(&view{})
-	for _, e := range v.eps {
-		stopEjection(e)
-	}
 	x.mu.Unlock()
 	x.cancel()
 	for _, e := range v.eps {
@@ -204,7 +207,6 @@ func (x *XClient) install(old, nv *view) []*Endpoint {
 	var gone []*Endpoint
 	for _, e := range old.eps {
 		if nv.byAddr[e.addr] != e {
-			stopEjection(e)
 			gone = append(gone, e)
 			x.log.Debug("xclient: instance left discovery", "addr", e.addr)
 		}

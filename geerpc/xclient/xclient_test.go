@@ -48,26 +48,6 @@ func TestEjectionAndReturn(t *testing.T) {
 	}
 }
 
-func TestEjectionTimeGrowsAndDecays(t *testing.T) {
-	x := &XClient{opt: Options{EjectBase: time.Second, EjectMax: 3 * time.Second}}
-	e := NewEndpoint("a", 1)
-	var got []time.Duration
-	for range 4 {
-		got = append(got, x.ejectionTime(e))
-		e.returned = nanotime()
-	}
-	want := []time.Duration{time.Second, 2 * time.Second, 3 * time.Second, 3 * time.Second}
-	for i := range want {
-		if got[i] != want[i] {
-			t.Fatalf("ejection times %v, want %v", got, want)
-		}
-	}
-	e.returned = nanotime() - int64(10*time.Second)
-	if d := x.ejectionTime(e); d != time.Second {
-		t.Fatalf("after a long healthy spell: %v, want the base time", d)
-	}
-}
-
 func TestEjectionCappedByMaxPercent(t *testing.T) {
 	for _, tc := range []struct {
 		name        string

@@ -1,0 +1,219 @@
+package xclient
+
+import (
+	"container/heap"
+	"context"
+	"fmt"
+	"testing"
+	"time"
+)
+
+// p2cSim plays closed-loop callers against three instances in virtual
+// time, through the XClient's own choice (trials included), P2C and
+// bookkeeping, with a seeded generator: the same run every time, whatever
+// the machine's load. A call takes its instance's service time plus up to
+// 0.5ms of jitter, and one call in stallEvery stalls 40ms, as on a busy
+// machine, so that peak-EWMA estimates sit above most round trips.
+type p2cSim struct {
+	x          *XClient
+	clk        int64
+	stallEvery int
+	rng        *rng
+	svc        map[*Endpoint]time.Duration
+	down       map[*Endpoint]bool // calls fail at once, as on a dead process
+	flight     simHeap
+	answers    map[*Endpoint][]int64 // when each successful call ended
+}
+
+// simCall is one call in flight.
+type simCall struct {
+	start, end int64
+	e          *Endpoint
+	fail       bool
+}
+
+// simHeap orders calls in flight by end time.
+type simHeap []simCall
+
+func (h simHeap) Len() int           { return len(h) }
+func (h simHeap) Less(i, j int) bool { return h[i].end < h[j].end }
+func (h simHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *simHeap) Push(v any)        { *h = append(*h, v.(simCall)) }
+func (h *simHeap) Pop() any {
+	old := *h
+	v := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return v
+}
+
+// newP2CSim returns a simulation of callers closed-loop callers over
+// instances with the given service times, at virtual time one hour.
+func newP2CSim(t *testing.T, callers int, svc ...time.Duration) *p2cSim {
+	s := &p2cSim{clk: int64(time.Hour), rng: newRNG(3), stallEvery: 2000, svc: map[*Endpoint]time.Duration{},
+		down: map[*Endpoint]bool{}, answers: map[*Endpoint][]int64{}}
+	b := &p2cBalancer{rng: newRNG(1), now: func() int64 { return s.clk }}
+	o := Options{Balancer: b, Seed: 2}.withDefaults()
+	s.x = &XClient{opt: o, bal: b, log: o.Logger, rng: newRNG(o.Seed), clock: func() int64 { return s.clk }}
+	s.x.probeAt.Store(noProbe)
+	s.x.view.Store(&view{})
+	insts := make([]Instance, len(svc))
+	for i := range svc {
+		insts[i] = Instance{Addr: fmt.Sprintf("sim-%d", i), Weight: 1}
+	}
+	if err := s.x.rebuild(insts); err != nil {
+		t.Fatal(err)
+	}
+	for i, e := range s.x.view.Load().eps {
+		s.svc[e] = svc[i]
+	}
+	for range callers {
+		s.call()
+	}
+	return s
+}
+
+// ep returns the i-th instance.
+func (s *p2cSim) ep(i int) *Endpoint { return s.x.view.Load().eps[i] }
+
+// call starts one call at the current time.
+func (s *p2cSim) call() {
+	e, err := s.x.choose(&callState{ctx: context.Background()})
+	if err != nil {
+		panic(err)
+	}
+	c := simCall{start: s.clk, e: e, fail: s.down[e]}
+	switch {
+	case c.fail:
+		c.end = s.clk + int64(50*time.Microsecond)
+	default:
+		d := s.svc[e] + time.Duration(s.rng.intN(500))*time.Microsecond
+		if s.rng.intN(s.stallEvery) == 0 {
+			d += 40 * time.Millisecond
+		}
+		c.end = s.clk + int64(d)
+	}
+	heap.Push(&s.flight, c)
+}
+
+// kill takes e down: its calls in flight fail at once, and so will the
+// next ones until it is back.
+func (s *p2cSim) kill(e *Endpoint) {
+	s.down[e] = true
+	for i, c := range s.flight {
+		if c.e == e {
+			s.flight[i].fail, s.flight[i].end = true, s.clk+int64(50*time.Microsecond)
+		}
+	}
+	heap.Init(&s.flight)
+}
+
+// run plays the calls that end within d; each caller calls again at once.
+func (s *p2cSim) run(d time.Duration) {
+	until := s.clk + int64(d)
+	for s.flight[0].end <= until {
+		c := heap.Pop(&s.flight).(simCall)
+		s.clk = c.end
+		var err error
+		if c.fail {
+			err = errFakeRefused
+		}
+		s.x.observe(c.e, err, time.Duration(c.end-c.start), s.clk)
+		c.e.release()
+		if err == nil {
+			s.answers[c.e] = append(s.answers[c.e], s.clk)
+		}
+		s.call()
+	}
+	s.clk = until
+}
+
+// share returns e's share of the answers that ended in [from, to).
+func (s *p2cSim) share(e *Endpoint, from, to int64) float64 {
+	var mine, all int
+	for p, ts := range s.answers {
+		for _, at := range ts {
+			if at >= from && at < to {
+				all++
+				if p == e {
+					mine++
+				}
+			}
+		}
+	}
+	return float64(mine) / float64(max(all, 1))
+}
+
+// shares formats e's share in each of n seconds from t.
+func (s *p2cSim) shares(e *Endpoint, t int64, n int) string {
+	var b []byte
+	for i := range int64(n) {
+		b = fmt.Appendf(b, "%.1f%% ", 100*s.share(e, t+i*int64(time.Second), t+(i+1)*int64(time.Second)))
+	}
+	return string(b)
+}
+
+// firstAnswer returns when e first answered at or after t, or -1.
+func (s *p2cSim) firstAnswer(e *Endpoint, t int64) int64 {
+	for _, at := range s.answers[e] {
+		if at >= t {
+			return at
+		}
+	}
+	return -1
+}
+
+func TestP2CRestartedInstanceGetsItsShareBack(t *testing.T) {
+	s := newP2CSim(t, 30, 2*time.Millisecond, 2*time.Millisecond, 2*time.Millisecond)
+	s.stallEvery = 30000 // about one stall per instance in 6s
+	c := s.ep(2)
+	s.run(3 * time.Second)
+	s.kill(c)
+	s.run(2 * time.Second)
+	if !c.ejected.Load() {
+		t.Fatal("the dead instance was not ejected")
+	}
+	restart := s.clk
+	s.down[c] = false
+	s.run(12 * time.Second)
+	first := s.firstAnswer(c, restart)
+	t.Logf("first answer %v after the restart; shares per second after it: %s", time.Duration(first-restart), s.shares(c, first, 6))
+	if first < 0 || first-restart > int64(5*time.Second) {
+		t.Fatalf("first answer of the restarted instance %v after its restart, want within 5s", time.Duration(first-restart))
+	}
+	checkFairShare(t, s, c, first)
+}
+
+// checkFairShare fails unless e's share of the calls in the 4s from 1s
+// after t is within 20% of a third.
+func checkFairShare(t *testing.T, s *p2cSim, e *Endpoint, t0 int64) {
+	t.Helper()
+	from, to := t0+int64(time.Second), t0+int64(5*time.Second)
+	if sh := s.share(e, from, to); sh < 0.8/3 || sh > 1.2/3 {
+		t.Fatalf("share %.1f%% from 1s to 5s after its first answer, want within 20%% of a third", sh*100)
+	}
+}
+
+func TestP2CNewInstanceGetsItsShare(t *testing.T) {
+	s := newP2CSim(t, 12, 2*time.Millisecond, 2*time.Millisecond)
+	s.run(10 * time.Second)
+	eps := s.x.view.Load().eps
+	insts := []Instance{{Addr: eps[0].addr, Weight: 1}, {Addr: eps[1].addr, Weight: 1}, {Addr: "sim-new", Weight: 1}}
+	if err := s.x.rebuild(insts); err != nil {
+		t.Fatal(err)
+	}
+	c := s.ep(2)
+	s.svc[c] = 2 * time.Millisecond
+	joined := s.clk
+	s.run(6 * time.Second)
+	first := s.firstAnswer(c, joined)
+	t.Logf("first answer %v after it joined; shares per second after it: %s", time.Duration(first-joined), s.shares(c, first, 5))
+	checkFairShare(t, s, c, first)
+}
+
+func TestP2CSlowInstanceShare(t *testing.T) {
+	s := newP2CSim(t, 12, 2*time.Millisecond, 2*time.Millisecond, 52*time.Millisecond)
+	s.run(20 * time.Second)
+	if sh := s.share(s.ep(2), 0, s.clk); sh > 0.10 {
+		t.Fatalf("instance slower by 50ms got %.1f%% of the calls, want at most 10%%", sh*100)
+	}
+}
