@@ -146,6 +146,9 @@ func (sc *serverConn) serve() {
 			sc.dispatch(req)
 		}
 	}
+	if !sc.stopping.Load() {
+		sc.cancel() // the client is gone: the contexts of its calls in flight end, as documented
+	}
 	sc.workers.close()
 	sc.drain()
 	sc.close()
