@@ -41,6 +41,7 @@ func (r *Result) judge() {
 		r.add(r.noFailuresRegistryDown()...)
 	}
 	r.add(r.recoveries()...)
+	r.add(r.restartedLetBackIn()...)
 	r.add(r.stallVerdict())
 }
 
