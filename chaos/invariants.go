@@ -55,6 +55,51 @@ func verdict(ok bool, invariant, scope, want, format string, args ...any) Verdic
 	return Verdict{Invariant: invariant, Scope: scope, Status: status, Measured: fmt.Sprintf(format, args...), Want: want}
 }
 
+// doubts gathers the breaches of a timing invariant that a measured stall
+// overlapped: the machine, not the system under test, may have caused them.
+type doubts struct {
+	stalls *Stalls
+	n      int    // breaches a stall overlapped
+	worst  *Stall // the largest of those stalls
+}
+
+// excused reports whether a stall overlapped a breach that spanned
+// [from, to], and counts the breach if so.
+func (d *doubts) excused(from, to time.Duration) bool {
+	s, ok := d.stalls.during(from, to)
+	if !ok {
+		return false
+	}
+	d.n++
+	if d.worst == nil || s.Max > d.worst.Max {
+		d.worst = &s
+	}
+	return true
+}
+
+// timedVerdict is verdict for a timing invariant: it passes if ok; it is
+// inconclusive if it would pass with the breaches in d excused and there
+// are some; else it fails. The verdict names the largest stall.
+func timedVerdict(ok, okExcused bool, d *doubts, invariant, scope, want, format string, args ...any) Verdict {
+	v := verdict(ok, invariant, scope, want, format, args...)
+	if ok || d.n == 0 {
+		return v
+	}
+	v.Measured += fmt.Sprintf("; %d of them during stalls, the largest a %s", d.n, d.worst)
+	if okExcused {
+		v.Status, v.Stall = StatusInconclusive, d.worst
+	}
+	return v
+}
+
+// timeBound reports whether a call failed in a way a stall alone can cause:
+// its deadline passed, or every instance was ejected after failures. (A
+// call whose request or reply a fault dropped may also time out; the
+// success ratio does not excuse those.)
+func timeBound(c callRecord) bool {
+	return c.class == ClassTimeout || c.class == ClassEjected
+}
+
 // endOnce: every call ends exactly once, ok with its own nonce or with a
 // classified error, within its deadline plus the slack.
 func (r *Result) endOnce(i int) Verdict {
@@ -62,6 +107,7 @@ func (r *Result) endOnce(i int) Verdict {
 	var bad, lost, dup int
 	var worst time.Duration = -1 << 62
 	unclassified := map[Class]int{}
+	d := &doubts{stalls: &r.Stalls}
 	for _, c := range r.raw[i].all {
 		switch {
 		case c.ends == 0 || c.observed == 0:
@@ -76,12 +122,13 @@ func (r *Result) endOnce(i int) Verdict {
 			worst = max(worst, c.end-c.deadline)
 			if c.end-c.deadline > slack {
 				bad++
+				d.excused(c.deadline, c.end)
 			}
 		}
 	}
 	n := len(r.raw[i].all)
-	ok := lost == 0 && dup == 0 && len(unclassified) == 0 && bad == 0 && n > 0
-	return verdict(ok, "calls end once, in time", r.Variants[i].Name, fmt.Sprintf("each once; ≤ deadline+%v", slack),
+	once := lost == 0 && dup == 0 && len(unclassified) == 0 && n > 0
+	return timedVerdict(once && bad == 0, once && bad == d.n, d, "calls end once, in time", r.Variants[i].Name, fmt.Sprintf("each once; ≤ deadline+%v", slack),
 		"%d calls: %d lost, %d twice, %s unclassified, %d late (latest %s from deadline)",
 		n, lost, dup, countText(unclassified), bad, fmtOffset(worst))
 }
@@ -195,11 +242,18 @@ func (r *Result) inFaultOf(t time.Duration, name string) bool {
 // minSuccess: the success ratio of the fail mode's variants.
 func (r *Result) minSuccess(th SuccessThreshold) []Verdict {
 	var out []Verdict
-	for _, vr := range r.Variants {
+	for i, vr := range r.Variants {
 		if vr.FailMode != th.FailMode {
 			continue
 		}
-		out = append(out, verdict(vr.Success >= th.Min, "success ratio", vr.Name, fmt.Sprintf("≥ %.2f%%", th.Min*100),
+		d := &doubts{stalls: &r.Stalls}
+		for _, c := range r.raw[i].calls {
+			if _, doomed := r.raw[i].dropped[c.seq]; timeBound(c) && !doomed {
+				d.excused(c.start, c.end)
+			}
+		}
+		excused := vr.Calls > 0 && float64(vr.OK+int64(d.n))/float64(vr.Calls) >= th.Min
+		out = append(out, timedVerdict(vr.Success >= th.Min, excused, d, "success ratio", vr.Name, fmt.Sprintf("≥ %.2f%%", th.Min*100),
 			"%.3f%% (%d of %d)", vr.Success*100, vr.OK, vr.Calls))
 	}
 	return out
@@ -216,18 +270,23 @@ func (r *Result) timeoutAtDeadline() []Verdict {
 		}
 		var n, wrong int
 		var early, late time.Duration
+		d := &doubts{stalls: &r.Stalls}
 		for _, c := range r.raw[i].calls {
 			if _, ok := r.raw[i].dropped[c.seq]; !ok {
 				continue
 			}
 			n++
-			d := c.end - c.deadline
-			early, late = min(early, d), max(late, d)
-			if c.class != ClassTimeout || d > slack || d < -5*time.Millisecond {
+			off := c.end - c.deadline
+			early, late = min(early, off), max(late, off)
+			switch {
+			case c.class != ClassTimeout || off < -5*time.Millisecond:
 				wrong++
+			case off > slack:
+				wrong++
+				d.excused(c.deadline, c.end)
 			}
 		}
-		out = append(out, verdict(wrong == 0, "dropped calls time out at deadline", vr.Name,
+		out = append(out, timedVerdict(wrong == 0, wrong == d.n, d, "dropped calls time out at deadline", vr.Name,
 			fmt.Sprintf("timeout, deadline-5ms..+%v", slack), "%d dropped: %d not so; ended %s..%s from deadline",
 			n, wrong, fmtOffset(early), fmtOffset(late)))
 	}

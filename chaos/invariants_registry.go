@@ -18,27 +18,37 @@ func (r *Result) evictWithin() []Verdict {
 		if f.Type != FaultDeadHeartbeat && f.Type != FaultZombie {
 			continue
 		}
-		from, to := window(f)
 		for _, name := range f.Instances {
-			lo, hi, missing := time.Duration(1<<62), time.Duration(0), 0
-			for i := range r.Variants {
-				at, ok := leftAt(r.raw[i].members, name, from, to)
-				if !ok {
-					missing++
-					continue
-				}
-				lo, hi = min(lo, at-from), max(hi, at-from)
-			}
-			scope := fmt.Sprintf("fault #%d %s %s", f.Index, f.Type, name)
-			if missing > 0 {
-				out = append(out, verdict(false, "evicted from discovery", scope, want, "%d of %d variants never saw it leave", missing, len(r.Variants)))
-				continue
-			}
-			out = append(out, verdict(hi <= bound, "evicted from discovery", scope, want,
-				"left discovery %s..%s after its heartbeats stopped (%d variants)", fmtDur(lo), fmtDur(hi), len(r.Variants)))
+			out = append(out, r.eviction(f, name, bound, want))
 		}
 	}
 	return out
+}
+
+// eviction checks how long after fault f stopped name's heartbeats every
+// variant's discovery took to drop it.
+func (r *Result) eviction(f FaultRecord, name string, bound time.Duration, want string) Verdict {
+	from, to := window(f)
+	lo, hi, missing, slow := time.Duration(1<<62), time.Duration(0), 0, 0
+	d := &doubts{stalls: &r.Stalls}
+	for i := range r.Variants {
+		at, ok := leftAt(r.raw[i].members, name, from, to)
+		if !ok {
+			missing++
+			continue
+		}
+		lo, hi = min(lo, at-from), max(hi, at-from)
+		if at-from > bound {
+			slow++
+			d.excused(from, at)
+		}
+	}
+	scope := fmt.Sprintf("fault #%d %s %s", f.Index, f.Type, name)
+	if missing > 0 {
+		return verdict(false, "evicted from discovery", scope, want, "%d of %d variants never saw it leave", missing, len(r.Variants))
+	}
+	return timedVerdict(slow == 0, slow == d.n, d, "evicted from discovery", scope, want,
+		"left discovery %s..%s after its heartbeats stopped (%d variants)", fmtDur(lo), fmtDur(hi), len(r.Variants))
 }
 
 // leftAt returns when name first left the view in [from, to).
@@ -150,16 +160,20 @@ func (r *Result) noFailuresRegistryDown() []Verdict {
 		from, to := window(f)
 		for i, vr := range r.Variants {
 			var n, bad int
+			d := &doubts{stalls: &r.Stalls}
 			for _, c := range r.raw[i].calls {
 				if c.start >= from && c.start < to+grace {
 					n++
 					if c.class != ClassOK {
 						bad++
 					}
+					if timeBound(c) {
+						d.excused(c.start, c.end)
+					}
 				}
 			}
 			scope := fmt.Sprintf("%s, fault #%d", vr.Name, f.Index)
-			out = append(out, verdict(bad == 0 && n > 0, "no failure while registry down", scope, "0 failed",
+			out = append(out, timedVerdict(bad == 0 && n > 0, n > 0 && bad == d.n, d, "no failure while registry down", scope, "0 failed",
 				"%d of %d calls failed", bad, n))
 		}
 	}

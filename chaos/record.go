@@ -21,7 +21,7 @@ type Class string
 // canceled does unless the run was interrupted.
 const (
 	ClassOK        Class = "ok"        // nil error, the reply's nonce is the call's
-	ClassTimeout   Class = "timeout"   // the deadline passed
+	ClassTimeout   Class = "timeout"   // the deadline passed, at the client or before the server handled it
 	ClassTransport Class = "transport" // the connection failed: refused, reset, closed, not sent
 	ClassServer    Class = "server"    // the server answered an error (an abort fault)
 	ClassEjected   Class = "ejected"   // no instance left to try: all ejected, or discovery empty
@@ -41,6 +41,8 @@ func classify(err error, nonceOK bool) Class {
 		return ClassOK
 	case err == nil:
 		return ClassInvalid
+	case errors.Is(err, geerpc.ErrDeadlinePassed):
+		return ClassTimeout // the server saw the deadline pass before handling it
 	case errors.As(err, &se):
 		return ClassServer
 	case errors.Is(err, xclient.ErrNoInstances), errors.Is(err, xclient.ErrInstanceGone):

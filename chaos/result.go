@@ -71,23 +71,34 @@ type WindowStats struct {
 type Verdict struct {
 	Invariant string `json:"invariant"`
 	Scope     string `json:"scope"`  // "run", a variant, or a fault
-	Status    string `json:"status"` // "pass", "fail" or "info"
+	Status    string `json:"status"` // "pass", "fail", "inconclusive" or "info"
 	Measured  string `json:"measured"`
 	Want      string `json:"want"`
+	// Stall is, for an inconclusive verdict, the largest measured stall
+	// that overlapped what broke the invariant.
+	Stall *Stall `json:"stall,omitempty"`
 }
 
-// The verdict statuses.
+// The verdict statuses. A timing invariant broken only by observations
+// that a measured stall overlapped is inconclusive, neither pass nor fail:
+// the machine, not the system under test, may have broken it.
 const (
-	StatusPass = "pass"
-	StatusFail = "fail"
-	StatusInfo = "info"
+	StatusPass         = "pass"
+	StatusFail         = "fail"
+	StatusInconclusive = "inconclusive"
+	StatusInfo         = "info"
 )
 
 // Failed returns the verdicts that failed.
-func (r *Result) Failed() []Verdict {
+func (r *Result) Failed() []Verdict { return r.withStatus(StatusFail) }
+
+// Inconclusive returns the verdicts that were inconclusive.
+func (r *Result) Inconclusive() []Verdict { return r.withStatus(StatusInconclusive) }
+
+func (r *Result) withStatus(status string) []Verdict {
 	var out []Verdict
 	for _, v := range r.Verdicts {
-		if v.Status == StatusFail {
+		if v.Status == status {
 			out = append(out, v)
 		}
 	}

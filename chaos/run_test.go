@@ -3,12 +3,16 @@ package chaos
 import (
 	"context"
 	"errors"
+	"log/slog"
+	"slices"
+	"sync/atomic"
 	"testing"
 	"time"
 )
 
 // shortScenario is a 2s run of two modes with two fail modes, a slow and a
-// dropping instance.
+// dropping instance. Its timeouts leave room for a loaded machine: 40ms of
+// injected latency against attempts of 250ms and calls of 1s.
 func shortScenario(seed uint64) *Scenario {
 	ms := func(n int) Duration { return Duration(time.Duration(n) * time.Millisecond) }
 	return &Scenario{
@@ -16,9 +20,9 @@ func shortScenario(seed uint64) *Scenario {
 		Instances: []InstanceSpec{{Name: "a"}, {Name: "b"}, {Name: "c"}},
 		Modes:     []string{"round-robin", "p2c"},
 		FailModes: []string{"failfast", "failover"},
-		Client:    ClientSpec{Idempotent: true, AttemptTimeout: ms(80), EjectAfter: -1},
+		Client:    ClientSpec{Idempotent: true, AttemptTimeout: ms(250), EjectAfter: -1},
 		Registry:  RegistrySpec{TTL: ms(1000), Heartbeat: ms(200), Refresh: ms(100)},
-		Load:      LoadSpec{Rate: 80, Duration: ms(2000), Timeout: ms(300)},
+		Load:      LoadSpec{Rate: 80, Duration: ms(2000), Timeout: ms(1000)},
 		Faults: []FaultSpec{
 			{Type: FaultLatency, Instances: []string{"c"}, Start: ms(500), End: ms(1500), Latency: ms(40)},
 			{Type: FaultDropReply, Instances: []string{"b"}, Start: ms(500), End: ms(1500), Fraction: 0.25},
@@ -32,6 +36,26 @@ func shortScenario(seed uint64) *Scenario {
 	}
 }
 
+// checkVerdicts fails the test on a failed verdict. An inconclusive one
+// passes only if it shows the measured stall that overlapped its breaches:
+// on a loaded machine the timing invariants may be judged during stalls.
+func checkVerdicts(t *testing.T, res *Result, invariants ...string) {
+	t.Helper()
+	for _, v := range res.Verdicts {
+		if len(invariants) > 0 && !slices.Contains(invariants, v.Invariant) {
+			continue
+		}
+		switch {
+		case v.Status == StatusFail:
+			t.Errorf("%s [%s] failed: %s (want %s)", v.Invariant, v.Scope, v.Measured, v.Want)
+		case v.Status == StatusInconclusive && (v.Stall == nil || res.Stalls.Count == 0):
+			t.Errorf("%s [%s] inconclusive without a measured stall: %s", v.Invariant, v.Scope, v.Measured)
+		case v.Status == StatusInconclusive:
+			t.Logf("%s [%s] inconclusive: %s", v.Invariant, v.Scope, v.Measured)
+		}
+	}
+}
+
 func TestRunChecksEveryInvariant(t *testing.T) {
 	s := shortScenario(testSeed(t))
 	res, err := Run(t.Context(), s, Options{})
@@ -41,12 +65,10 @@ func TestRunChecksEveryInvariant(t *testing.T) {
 	if len(res.Variants) != 4 || res.Interrupted {
 		t.Fatalf("%d variants, interrupted %v; want 4 complete", len(res.Variants), res.Interrupted)
 	}
+	checkVerdicts(t, res)
 	seen := map[string]int{}
 	for _, v := range res.Verdicts {
 		seen[v.Invariant]++
-		if v.Status == StatusFail {
-			t.Errorf("%s [%s] failed: %s (want %s)", v.Invariant, v.Scope, v.Measured, v.Want)
-		}
 	}
 	for inv, n := range map[string]int{
 		"calls end once, in time": 4, "no goroutine growth": 1, "faults applied and undone": 1,
@@ -71,33 +93,48 @@ func TestRunChecksEveryInvariant(t *testing.T) {
 	}
 }
 
+// onLog is a slog.Handler that hands every record to a function.
+type onLog func(slog.Record)
+
+func (f onLog) Enabled(context.Context, slog.Level) bool      { return true }
+func (f onLog) Handle(_ context.Context, r slog.Record) error { f(r); return nil }
+func (f onLog) WithAttrs([]slog.Attr) slog.Handler            { return f }
+func (f onLog) WithGroup(string) slog.Handler                 { return f }
+
+// TestInterruptedRunUndoesFaultsAndKeepsWhatItMeasured interrupts a 60s run
+// once its four faults are on, however long the machine took to get there.
 func TestInterruptedRunUndoesFaultsAndKeepsWhatItMeasured(t *testing.T) {
 	s := shortScenario(testSeed(t))
-	s.Load.Duration = Duration(20 * time.Second)
+	s.Load.Duration = Duration(time.Minute)
 	s.Faults = append(s.Faults,
-		FaultSpec{Type: FaultRegistryDown, Start: Duration(200 * time.Millisecond), End: Duration(19 * time.Second)},
-		FaultSpec{Type: FaultBlackhole, Instances: []string{"a"}, Start: Duration(300 * time.Millisecond), End: Duration(19 * time.Second)})
-	s.Faults[0].End, s.Faults[1].End = Duration(19*time.Second), Duration(19*time.Second)
-	ctx, cancel := context.WithTimeout(t.Context(), 800*time.Millisecond)
+		FaultSpec{Type: FaultRegistryDown, Start: Duration(200 * time.Millisecond)},
+		FaultSpec{Type: FaultBlackhole, Instances: []string{"a"}, Start: Duration(300 * time.Millisecond)})
+	for i := range s.Faults {
+		s.Faults[i].End = Duration(59 * time.Second)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
-	start := time.Now()
-	res, err := Run(ctx, s, Options{})
+	var on atomic.Int32
+	var canceled atomic.Int64 // UnixNano of the cancel
+	log := slog.New(onLog(func(r slog.Record) {
+		if r.Message == "chaos: fault on" && on.Add(1) == int32(len(s.Faults)) {
+			canceled.Store(time.Now().UnixNano())
+			cancel()
+		}
+	}))
+	res, err := Run(ctx, s, Options{Logger: log})
 	if !errors.Is(err, ErrInterrupted) || res == nil || !res.Interrupted {
 		t.Fatalf("interrupted run: %v, result %v", err, res != nil)
 	}
-	if took := time.Since(start); took > 8*time.Second {
-		t.Fatalf("interrupted run took %v to return", took)
+	if took := time.Since(time.Unix(0, canceled.Load())); took > 30*time.Second {
+		t.Fatalf("the run went on for %v of its minute after the interrupt", took)
 	}
 	for _, f := range res.Faults {
 		if f.AppliedAt < 0 || f.ClearedAt < 0 || f.Err != "" {
 			t.Errorf("fault #%d %s: applied %v, undone %v, error %q", f.Index, f.Type, f.AppliedAt, f.ClearedAt, f.Err)
 		}
 	}
-	for _, v := range res.Verdicts {
-		if v.Invariant == "calls end once, in time" && v.Status != StatusPass {
-			t.Errorf("%s [%s]: %s", v.Invariant, v.Scope, v.Measured)
-		}
-	}
+	checkVerdicts(t, res, "calls end once, in time")
 	if res.Variants[0].Calls == 0 {
 		t.Error("the interrupted run kept no calls")
 	}

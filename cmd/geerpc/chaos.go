@@ -163,7 +163,7 @@ func writeChaosSummary(dir string, prov provenance.Info, runs []chaosRun) error 
 	_ = prov.WriteHeader(&b, "# ")
 	b.WriteString("\n")
 	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "SCENARIO\tVARIANTS\tPASS\tFAIL\tINFO\tTOOK\tFAILED")
+	fmt.Fprintln(tw, "SCENARIO\tVARIANTS\tPASS\tFAIL\tINCONCLUSIVE\tINFO\tTOOK\tFAILED")
 	for _, r := range runs {
 		n := map[string]int{}
 		for _, v := range r.res.Verdicts {
@@ -173,8 +173,8 @@ func writeChaosSummary(dir string, prov provenance.Info, runs []chaosRun) error 
 		for _, v := range r.res.Failed() {
 			failed = append(failed, v.Invariant+" ("+v.Scope+")")
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%v\t%s\n", r.res.Scenario.Name, len(r.res.Variants),
-			n[chaos.StatusPass], n[chaos.StatusFail], n[chaos.StatusInfo], r.elapsed.Round(100*time.Millisecond), strings.Join(failed, "; "))
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%v\t%s\n", r.res.Scenario.Name, len(r.res.Variants),
+			n[chaos.StatusPass], n[chaos.StatusFail], n[chaos.StatusInconclusive], n[chaos.StatusInfo], r.elapsed.Round(100*time.Millisecond), strings.Join(failed, "; "))
 	}
 	_ = tw.Flush()
 	if err := os.MkdirAll(dir, 0o755); err != nil {

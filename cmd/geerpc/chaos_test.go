@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -48,7 +49,7 @@ func TestChaosFailedInvariantExits1NamingIt(t *testing.T) {
 		"registry":{"ttl":"1s","heartbeat":"200ms","refresh":"100ms"},
 		"load":{"rate":40,"duration":"1s","timeout":"100ms"},
 		"faults":[{"type":"drop_reply","instances":["a"],"start":"200ms","end":"800ms","fraction":1}],
-		"thresholds":{"min_success":[{"fail_mode":"failfast","min":1}],"timeout_at_deadline":true}}`
+		"thresholds":{"min_success":[{"fail_mode":"failfast","min":1}],"timeout_at_deadline":true,"deadline_slack":"500ms"}}`
 	if err := os.WriteFile(path, []byte(scenario), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -60,7 +61,8 @@ func TestChaosFailedInvariantExits1NamingIt(t *testing.T) {
 	if !strings.Contains(stderr.String(), "drops: success ratio [round-robin/failfast]") {
 		t.Fatalf("stderr does not name the failed invariant:\n%s", stderr.String())
 	}
-	if !strings.Contains(stdout.String(), "PASS     dropped calls time out at deadline") {
+	// On a loaded machine a timing verdict may be inconclusive, never failed.
+	if !regexp.MustCompile(`(?m)^(PASS|INCONCLUSIVE) +dropped calls time out at deadline`).MatchString(stdout.String()) {
 		t.Fatalf("stdout lacks the verdict table:\n%s", stdout.String())
 	}
 	for _, f := range []string{"drops.txt", "drops.json", "drops-timeline.png", "drops-timeline.svg", "drops-shares.png", "drops-shares.svg", "summary.txt"} {
