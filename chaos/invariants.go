@@ -93,9 +93,9 @@ func timedVerdict(ok, okExcused bool, d *doubts, invariant, scope, want, format 
 }
 
 // timeBound reports whether a call failed in a way a stall alone can cause:
-// its deadline passed, or every instance was ejected after failures. (A
-// call whose request or reply a fault dropped may also time out; the
-// success ratio does not excuse those.)
+// its deadline passed, or every instance was ejected after failures. (With
+// failfast, a call whose request or reply a fault dropped times out
+// whatever the machine does; the success ratio does not excuse those.)
 func timeBound(c callRecord) bool {
 	return c.class == ClassTimeout || c.class == ClassEjected
 }
@@ -247,8 +247,9 @@ func (r *Result) minSuccess(th SuccessThreshold) []Verdict {
 			continue
 		}
 		d := &doubts{stalls: &r.Stalls}
+		failfast := vr.FailMode == xclient.Failfast.String()
 		for _, c := range r.raw[i].calls {
-			if _, doomed := r.raw[i].dropped[c.seq]; timeBound(c) && !doomed {
+			if _, dropped := r.raw[i].dropped[c.seq]; timeBound(c) && !(failfast && dropped) {
 				d.excused(c.start, c.end)
 			}
 		}

@@ -106,20 +106,25 @@ func TestSuccessRatioExcusesOnlyTimeoutsDuringStalls(t *testing.T) {
 	}
 	stall := Stall{From: 1100 * ms, To: 1200 * ms, Max: 100 * ms}
 	tests := []struct {
-		name    string
-		stalls  []Stall
-		class   Class
-		dropped bool // by a fault
-		want    string
+		name     string
+		stalls   []Stall
+		class    Class
+		dropped  bool // by a fault
+		failfast bool
+		want     string
 	}{
 		{name: "timeouts, no stall", class: ClassTimeout, want: StatusFail},
 		{name: "timeouts during a stall", stalls: []Stall{stall}, class: ClassTimeout, want: StatusInconclusive},
 		{name: "server errors during a stall", stalls: []Stall{stall}, class: ClassServer, want: StatusFail},
-		{name: "dropped calls during a stall", stalls: []Stall{stall}, class: ClassTimeout, dropped: true, want: StatusFail},
+		{name: "dropped, retried, during a stall", stalls: []Stall{stall}, class: ClassTimeout, dropped: true, want: StatusInconclusive},
+		{name: "dropped with failfast, during a stall", stalls: []Stall{stall}, class: ClassTimeout, dropped: true, failfast: true, want: StatusFail},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			r := judgedResult(tt.stalls, failed(tt.class)...)
+			if tt.failfast {
+				r.Variants[0].FailMode, r.Scenario.Thresholds.MinSuccess[0].FailMode = "failfast", "failfast"
+			}
 			if tt.dropped {
 				r.raw[0].dropped = map[uint64]FaultType{}
 				for _, c := range r.raw[0].calls[90:] {

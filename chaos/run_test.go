@@ -73,7 +73,7 @@ func TestRunChecksEveryInvariant(t *testing.T) {
 	for inv, n := range map[string]int{
 		"calls end once, in time": 4, "no goroutine growth": 1, "faults applied and undone": 1,
 		"share of c during its faults": 4, "success ratio": 2, "dropped calls time out at deadline": 2,
-		"recovery to baseline error rate": 2, "process stalls (10ms timer lateness)": 1,
+		"recovery to baseline error rate": 2, "process stalls (timer and scheduling lateness)": 1,
 	} {
 		if seen[inv] != n {
 			t.Errorf("%d verdicts on %q, want %d", seen[inv], inv, n)
@@ -103,12 +103,14 @@ func (f onLog) WithGroup(string) slog.Handler                 { return f }
 
 // TestInterruptedRunUndoesFaultsAndKeepsWhatItMeasured interrupts a 60s run
 // once its four faults are on, however long the machine took to get there.
+// The last starts 2s after the first calls' 1s deadlines, so some calls
+// have ended, and are kept, by then.
 func TestInterruptedRunUndoesFaultsAndKeepsWhatItMeasured(t *testing.T) {
 	s := shortScenario(testSeed(t))
 	s.Load.Duration = Duration(time.Minute)
 	s.Faults = append(s.Faults,
-		FaultSpec{Type: FaultRegistryDown, Start: Duration(200 * time.Millisecond)},
-		FaultSpec{Type: FaultBlackhole, Instances: []string{"a"}, Start: Duration(300 * time.Millisecond)})
+		FaultSpec{Type: FaultRegistryDown, Start: Duration(2 * time.Second)},
+		FaultSpec{Type: FaultBlackhole, Instances: []string{"a"}, Start: Duration(3 * time.Second)})
 	for i := range s.Faults {
 		s.Faults[i].End = Duration(59 * time.Second)
 	}
