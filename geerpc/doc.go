@@ -31,6 +31,8 @@ A client:
 
 The same listener serves GeeRPC clients (gob or JSON), stock net/rpc
 clients and net/rpc/jsonrpc clients. Client.Go makes asynchronous calls;
-many goroutines may share one Client.
+many goroutines may share one Client. The wire protocol is described in
+docs/PROTOCOL.md at the root of the repository, and what this package adds
+to it in docs/PROTOCOL-EXTENSIONS.md.
 */
 package geerpc

@@ -126,15 +126,6 @@ type preamble struct {
 	Method *string `json:"method"`
 }
 
-// decodeOption parses and checks a GeeRPC Option.
-func decodeOption(raw []byte) (Option, error) {
-	var opt Option
-	if err := json.Unmarshal(raw, &opt); err != nil {
-		return opt, fmt.Errorf("%w: %v", ErrBadHandshake, err)
-	}
-	return opt, checkOption(&opt)
-}
-
 func checkOption(opt *Option) error {
 	if opt.MagicNumber != MagicNumber {
 		return fmt.Errorf("%w %#x", ErrBadMagic, opt.MagicNumber)

@@ -6,8 +6,8 @@ import (
 	"time"
 )
 
-// subBuckets is the number of latency buckets per power of two: about 9%
-// resolution, plenty for a debug page.
+// subBucketBits sets the latency buckets per power of two to
+// 1<<subBucketBits (8): about 9% resolution, plenty for a debug page.
 const subBucketBits = 3
 
 const latencyBuckets = 64 << subBucketBits

@@ -59,7 +59,8 @@ func (p *workerPool) push(req *request) (ch chan struct{}, start bool) {
 	return p.wakeLocked()
 }
 
-// wakeLocked claims the one woken-worker slot if it is free. p.mu must be held.
+// wakeLocked claims one of the maxWaking woken-worker slots if one is free.
+// p.mu must be held.
 func (p *workerPool) wakeLocked() (chan struct{}, bool) {
 	if p.waking >= maxWaking {
 		return nil, false

@@ -55,12 +55,6 @@ func (d *dist) merge(o *dist) {
 	d.h.Merge(o.h)
 }
 
-// reset forgets every latency.
-func (d *dist) reset() {
-	d.h.Reset()
-	d.sum, d.min, d.max = 0, 0, 0
-}
-
 // Summary describes a latency distribution. Percentiles come from an
 // HdrHistogram with 3 significant digits; Mean, Min and Max are exact.
 type Summary struct {

@@ -13,7 +13,7 @@ import (
 	"time"
 )
 
-// Names and defaults of the registry wire protocol (PROTOCOL.md section 6).
+// Names and defaults of the registry wire protocol (docs/PROTOCOL.md, "The HTTP registry").
 const (
 	// DefaultPath is where HandleHTTP serves DefaultGeeRegister.
 	DefaultPath = "/_geerpc_/registry"
