@@ -24,7 +24,8 @@ type gobWriter struct {
 	w       io.Writer
 	out     bytes.Buffer // the stock encoder's only writer
 	stock   *gob.Encoder
-	types   map[reflect.Type]gobEncType
+	types   map[reflect.Type]*gobEncType
+	header  *gobEncType // the *Header type's, once known
 	recent  [2]gobEncRecent // fast types last looked up, checked before types
 	scratch []byte          // the message being encoded, reused
 }
@@ -33,14 +34,47 @@ type gobWriter struct {
 // type alternate, so two entries spare most map lookups.
 type gobEncRecent struct {
 	rt reflect.Type
-	t  gobEncType
+	t  *gobEncType
 }
 
 // gobEncType is what a writer knows about one Go type: its plan and wire
-// type id, or a nil plan when gob encodes it.
+// type id, or a nil plan when gob encodes it. slot, for a type that is not
+// a pointer, is where the writer copies a value to encode it: reflect
+// gives the address a pointer holds, but not that of a value held in an
+// interface.
 type gobEncType struct {
 	plan *gobEncPlan
 	id   int32
+	slot reflect.Value // a *T for a T that is not a pointer, else invalid
+}
+
+// newGobEncType returns what the writer needs to encode values of rt.
+func newGobEncType(rt reflect.Type, plan *gobEncPlan, id int32) *gobEncType {
+	t := &gobEncType{plan: plan, id: id}
+	if rt.Kind() != reflect.Pointer {
+		t.slot = reflect.New(rt)
+	}
+	return t
+}
+
+// pointer returns the address of the value v holds, nil for a nil pointer:
+// the pointer itself, or the slot once v is copied into it; release
+// empties the slot after.
+func (t *gobEncType) pointer(v any) unsafe.Pointer {
+	rv := reflect.ValueOf(v)
+	if !t.slot.IsValid() {
+		return rv.UnsafePointer()
+	}
+	t.slot.Elem().Set(rv)
+	return t.slot.UnsafePointer()
+}
+
+// release empties the slot, if any, so that it keeps nothing of the value
+// alive.
+func (t *gobEncType) release() {
+	if t.slot.IsValid() {
+		t.slot.Elem().SetZero()
+	}
 }
 
 // gobMaxLen is the room reserved for a message's length prefix.
@@ -48,30 +82,68 @@ const gobMaxLen = 9
 
 // newGobWriter returns a writer of a gob stream to w.
 func newGobWriter(w io.Writer) *gobWriter {
-	e := &gobWriter{w: w, types: make(map[reflect.Type]gobEncType)}
+	e := &gobWriter{w: w, types: make(map[reflect.Type]*gobEncType)}
 	e.stock = gob.NewEncoder(&e.out)
 	return e
 }
 
 // Encode writes v as gob.Encoder.Encode does.
 func (e *gobWriter) Encode(v any) error {
+	if h, ok := v.(*Header); ok && h != nil && e.header != nil {
+		return e.writeMessage(appendHeaderMessage(e.scratch[:0], e.header.id, h), v)
+	}
 	rt := reflect.TypeOf(v)
 	t, known := e.lookup(rt)
 	if known && t.plan != nil {
-		if p := ifaceData(v); p != nil {
-			return e.encodeFast(t, v, p)
+		if p := t.pointer(v); p != nil {
+			err := e.writeMessage(t.plan.appendMessage(e.scratch[:0], t.id, p), v)
+			t.release()
+			return err
 		}
 	}
 	defer e.resetOut()
 	if err := e.encodeStock(v); err != nil || known || rt == nil {
 		return err
 	}
-	e.learn(rt, ifaceData(v))
+	e.learn(rt, v)
 	return nil
 }
 
+var headerPtrType = reflect.TypeFor[*Header]()
+
+// appendHeaderMessage is appendMessage for a *Header, with its fields read
+// by name instead of through reflect: every message has one. Its bytes are
+// those of the Header's plan, which learn checked against gob's.
+func appendHeaderMessage(b []byte, id int32, h *Header) []byte {
+	b = append(b, make([]byte, gobMaxLen)...)
+	b = appendGobInt(b, int64(id))
+	prev := -1
+	if h.ServiceMethod != "" {
+		b, prev = appendGobUint(b, uint64(0-prev)), 0
+		b = appendGobString(b, h.ServiceMethod)
+	}
+	if h.Seq != 0 {
+		b, prev = appendGobUint(b, uint64(1-prev)), 1
+		b = appendGobUint(b, h.Seq)
+	}
+	if h.Error != "" {
+		b, prev = appendGobUint(b, uint64(2-prev)), 2
+		b = appendGobString(b, h.Error)
+	}
+	if h.Deadline != 0 {
+		b = appendGobUint(b, uint64(3-prev))
+		b = appendGobInt(b, h.Deadline)
+	}
+	return append(b, 0)
+}
+
+// appendGobString appends s as gob sends a string.
+func appendGobString(b []byte, s string) []byte {
+	return append(appendGobUint(b, uint64(len(s))), s...)
+}
+
 // lookup returns what the writer knows about rt, if anything.
-func (e *gobWriter) lookup(rt reflect.Type) (gobEncType, bool) {
+func (e *gobWriter) lookup(rt reflect.Type) (*gobEncType, bool) {
 	for _, r := range e.recent {
 		if r.rt == rt && rt != nil {
 			return r.t, true
@@ -84,10 +156,9 @@ func (e *gobWriter) lookup(rt reflect.Type) (gobEncType, bool) {
 	return t, known
 }
 
-// encodeFast writes v, whose data word is p, as one value message of a type
-// whose id the writer knows.
-func (e *gobWriter) encodeFast(t gobEncType, v any, p unsafe.Pointer) error {
-	b := t.plan.appendMessage(e.scratch[:0], t.id, p)
+// writeMessage writes b, a message of v made by appendMessage, with its
+// length in front.
+func (e *gobWriter) writeMessage(b []byte, v any) error {
 	n := len(b) - gobMaxLen
 	if n >= gobTooBig {
 		e.scratch = nil
@@ -133,13 +204,13 @@ func (e *gobWriter) resetOut() {
 }
 
 // learn records how to encode later values of rt after the stock encoder
-// wrote one, the value at p, into out (not yet reset). The type is encoded
-// fast only when the writer's own encoding of that value matches the stock
-// one byte for byte.
-func (e *gobWriter) learn(rt reflect.Type, p unsafe.Pointer) {
+// wrote one, v, into out (not yet reset). The type is encoded fast only
+// when the writer's own encoding of that value matches the stock one byte
+// for byte.
+func (e *gobWriter) learn(rt reflect.Type, v any) {
 	plan := gobEncPlanFor(rt)
-	e.types[rt] = gobEncType{}
-	if plan == nil || p == nil {
+	e.types[rt] = &gobEncType{}
+	if plan == nil {
 		return
 	}
 	msg := lastGobMessage(e.out.Bytes())
@@ -148,10 +219,16 @@ func (e *gobWriter) learn(rt reflect.Type, p unsafe.Pointer) {
 	if err != nil || id < 0 {
 		return
 	}
-	if !bytes.Equal(plan.appendMessage(nil, id, p)[gobMaxLen:], msg) {
+	t := newGobEncType(rt, plan, id)
+	p := t.pointer(v)
+	defer t.release()
+	if p == nil || !bytes.Equal(plan.appendMessage(nil, id, p)[gobMaxLen:], msg) {
 		return
 	}
-	e.types[rt] = gobEncType{plan: plan, id: id}
+	e.types[rt] = t
+	if rt == headerPtrType {
+		e.header = t
+	}
 }
 
 // lastGobMessage returns the last message (without its length) of a stream
@@ -167,13 +244,6 @@ func lastGobMessage(stream []byte) []byte {
 		last = msg
 	}
 	return last
-}
-
-// ifaceData returns the data word of v: the pointer itself for a pointer,
-// and a pointer to the value for the types a plan covers, none of which is
-// stored directly in an interface.
-func ifaceData(v any) unsafe.Pointer {
-	return (*[2]unsafe.Pointer)(unsafe.Pointer(&v))[1]
 }
 
 // A gobEncPlan encodes values of one flat Go type as encoding/gob does: a
@@ -269,9 +339,8 @@ func marshals(t reflect.Type) bool {
 }
 
 // appendMessage appends a value message, with gobMaxLen bytes of room for
-// its length first: the type id, then the value at v. v is the data word of
-// an interface holding the value, which points to the value both for rt and
-// for *rt.
+// its length first: the type id, then the value of the plan's type at v,
+// whose fields are at the offsets reflect gave.
 func (p *gobEncPlan) appendMessage(b []byte, id int32, v unsafe.Pointer) []byte {
 	b = append(b, make([]byte, gobMaxLen)...)
 	b = appendGobInt(b, int64(id))
@@ -311,8 +380,7 @@ func isZeroField(k reflect.Kind, p unsafe.Pointer) bool {
 func appendGobField(b []byte, k reflect.Kind, p unsafe.Pointer) []byte {
 	switch k {
 	case reflect.String:
-		s := *(*string)(p)
-		return append(appendGobUint(b, uint64(len(s))), s...)
+		return appendGobString(b, *(*string)(p))
 	case reflect.Slice:
 		s := *(*[]byte)(p)
 		return append(appendGobUint(b, uint64(len(s))), s...)
