@@ -25,7 +25,7 @@ type gobWriter struct {
 	out     bytes.Buffer // the stock encoder's only writer
 	stock   *gob.Encoder
 	types   map[reflect.Type]*gobEncType
-	header  *gobEncType // the *Header type's, once known
+	header  *gobEncType     // the *Header type's, once known
 	recent  [2]gobEncRecent // fast types last looked up, checked before types
 	scratch []byte          // the message being encoded, reused
 }
