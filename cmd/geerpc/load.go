@@ -39,6 +39,8 @@ type loadConfig struct {
 	sleep, refresh                time.Duration
 	out, csv                      string
 	quiet, allowRemote            bool
+	agents                        int           // -agents: drive the load from agents (load_agents.go)
+	agentWait                     time.Duration // -agent-wait
 
 	selectMode xclient.SelectMode
 	failMode   xclient.FailMode
@@ -52,6 +54,9 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
+	if cfg.agents > 0 {
+		return runLoadAgents(ctx, cfg, args, stdout, stderr)
+	}
 	src, err := cfg.discover(ctx, stderr)
 	if err != nil {
 		return err
@@ -62,11 +67,7 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 	defer outs.close()
-	d := src.d
-	if !cfg.allowRemote {
-		d = loopbackOnly{d}
-	}
-	xc := xclient.NewXClientWithOptions(d, xclient.Options{Mode: cfg.selectMode, FailMode: cfg.failMode, Idempotent: true})
+	xc := cfg.newXClient(src)
 	defer xc.Close()
 	fmt.Fprintf(stderr, "load: %s on %d server(s) from %s (%s, %s)\n",
 		cfg.method, len(src.addrs), src.what, cfg.selectMode, cfg.failMode)
@@ -75,6 +76,16 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 	return outs.write(m, stdout)
+}
+
+// newXClient returns the balancing client of the run over src's servers,
+// on loopback only unless -allow-remote.
+func (c *loadConfig) newXClient(src *source) *xclient.XClient {
+	d := src.d
+	if !c.allowRemote {
+		d = loopbackOnly{d}
+	}
+	return xclient.NewXClientWithOptions(d, xclient.Options{Mode: c.selectMode, FailMode: c.failMode, Idempotent: true})
 }
 
 // parseLoadFlags parses and checks the command line of geerpc load.
@@ -103,6 +114,7 @@ func parseLoadFlags(args []string, stderr io.Writer) (*loadConfig, error) {
 	fs.StringVar(&c.csv, "csv", "", "write the timeline as CSV to this file")
 	fs.BoolVar(&c.quiet, "q", false, "no live progress line (it only shows on a terminal anyway)")
 	fs.BoolVar(&c.allowRemote, "allow-remote", false, "allow a registry and servers that are not on loopback (never on the lab's shared machines)")
+	addAgentFlags(fs, c)
 	if err := parseFlags(fs, args, stderr); err != nil {
 		return nil, err
 	}
@@ -144,6 +156,9 @@ func (c *loadConfig) check() error {
 // checkSource checks that exactly one of -registry, -etcd and -servers is
 // given.
 func (c *loadConfig) checkSource() error {
+	if c.agents != 0 {
+		return c.checkAgentSource()
+	}
 	n := 0
 	for _, s := range []string{c.registry, c.etcd, c.servers} {
 		if s != "" {
@@ -198,16 +213,7 @@ func (c *loadConfig) target(name string) (loadgen.Target, error) {
 
 // run drives the load, with a live progress line on a terminal.
 func (c *loadConfig) run(ctx context.Context, xc *xclient.XClient, stderr io.Writer) (*loadgen.Metrics, error) {
-	opts := loadgen.Options{
-		Targets: c.targets, Concurrency: c.c, InFlight: c.inflight, MaxWorkers: c.maxWorkers,
-		Duration: c.d, Warmup: c.warmup, Timeout: c.timeout, Interval: c.interval,
-	}
-	switch {
-	case c.rampTo > 0:
-		opts.Pacer = loadgen.LinearPacer{From: c.rate, To: c.rampTo, Over: c.d}
-	case c.rate > 0:
-		opts.Pacer = loadgen.ConstantPacer{PerSecond: c.rate}
-	}
+	opts := c.options()
 	var prog *progress
 	if !c.quiet && isTerminal(stderr) {
 		prog = &progress{w: stderr}
@@ -219,6 +225,21 @@ func (c *loadConfig) run(ctx context.Context, xc *xclient.XClient, stderr io.Wri
 		return nil, usageError{oneLine(err)}
 	}
 	return m, nil
+}
+
+// options are the loadgen options of the command line.
+func (c *loadConfig) options() loadgen.Options {
+	opts := loadgen.Options{
+		Targets: c.targets, Concurrency: c.c, InFlight: c.inflight, MaxWorkers: c.maxWorkers,
+		Duration: c.d, Warmup: c.warmup, Timeout: c.timeout, Interval: c.interval,
+	}
+	switch {
+	case c.rampTo > 0:
+		opts.Pacer = loadgen.LinearPacer{From: c.rate, To: c.rampTo, Over: c.d}
+	case c.rate > 0:
+		opts.Pacer = loadgen.ConstantPacer{PerSecond: c.rate}
+	}
+	return opts
 }
 
 // invoker returns xc, giving each call its own hash key under consistent
@@ -410,14 +431,22 @@ func (o *outputs) write(m *loadgen.Metrics, stdout io.Writer) error {
 	if err := loadgen.WriteText(stdout, m); err != nil {
 		return err
 	}
+	return o.writeFiles(stdout,
+		func(w io.Writer) error { return loadgen.WriteJSON(w, m) },
+		func(w io.Writer) error { return loadgen.WriteCSV(w, m) })
+}
+
+// writeFiles writes the -o file with writeJSON and the -csv file with
+// writeCSV, and says so on stdout.
+func (o *outputs) writeFiles(stdout io.Writer, writeJSON, writeCSV func(io.Writer) error) error {
 	for _, f := range []struct {
 		file  *os.File
-		write func(io.Writer, *loadgen.Metrics) error
-	}{{o.json, loadgen.WriteJSON}, {o.csv, loadgen.WriteCSV}} {
+		write func(io.Writer) error
+	}{{o.json, writeJSON}, {o.csv, writeCSV}} {
 		if f.file == nil {
 			continue
 		}
-		err := f.write(f.file, m)
+		err := f.write(f.file)
 		if cerr := f.file.Close(); err == nil {
 			err = cerr
 		}
