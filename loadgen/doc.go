@@ -32,9 +32,10 @@
 // contend for; workers beyond 4×GOMAXPROCS share shards round robin. The
 // shards merge when the run ends; a ticker cuts the timeline from all shards
 // at each interval. Recording one result costs about 55ns here and allocates
-// nothing. The serving instance of a call is read from its reply
-// (EchoReply.Instance, WorkReply.Instance), so per-instance shares are what
-// the servers say, not what a balancer meant to do.
+// nothing. A call counts under the instance its InstanceInvoker (an
+// XClient) sent it to, failed calls included, so that errors land on the
+// instance that caused them; with a plain Invoker it counts under the
+// instance its reply names (EchoReply.Instance, WorkReply.Instance).
 //
 // The JSON report's schema is documented in SCHEMA.md.
 package loadgen

@@ -96,7 +96,7 @@ func isNetTimeout(err error) bool {
 type Result struct {
 	Seq      uint64        // the call's sequence number from 0; Echo targets send it as the nonce
 	Method   string        // the service method called, e.g. "Echo.Echo"
-	Instance string        // the instance that served the call, from its reply; "" when unknown
+	Instance string        // the instance an InstanceInvoker sent the call to, else the one its reply names; "" when unknown
 	Due      time.Duration // when the call was due (open loop) or started (closed loop)
 	Sent     time.Duration // when the call was handed to the Invoker
 	Done     time.Duration // when the Invoker returned

@@ -50,6 +50,7 @@ func (s *shard) add(r *Result) {
 // runner is the state of one run.
 type runner struct {
 	inv    Invoker
+	picker InstanceInvoker // inv, when it says which instance each call went to
 	o      Options
 	end    time.Duration // offset at which sending stops
 	start  time.Time
@@ -75,6 +76,7 @@ func newRunner(inv Invoker, o Options) *runner {
 		n = min(4*runtime.GOMAXPROCS(0), o.Concurrency)
 	}
 	r := &runner{inv: inv, o: o, end: o.end(), shards: make([]*shard, n), stopCh: make(chan struct{})}
+	r.picker, _ = inv.(InstanceInvoker)
 	for i := range r.shards {
 		r.shards[i] = &shard{m: Metrics{manual: true}}
 	}
@@ -116,16 +118,29 @@ func (r *runner) call(ctx context.Context, sh *shard, seq uint64, due time.Durat
 	args, reply := t.New(seq)
 	cctx, cancel := r.callContext(ctx)
 	res := Result{Seq: seq, Method: t.Method, Due: due, Sent: r.since()}
-	err := r.inv.Call(cctx, t.Method, args, reply)
+	picked, err := r.invoke(cctx, t.Method, args, reply)
 	res.Done = r.since()
 	cancel()
-	res.Outcome, res.Err = r.o.Classify(err), err
+	res.Outcome, res.Err, res.Instance = r.o.Classify(err), err, picked
 	if err == nil && t.Check != nil {
-		if res.Instance, res.Err = t.Check(seq, reply); res.Err != nil {
-			res.Outcome = OutcomeInvalid
+		named, cerr := t.Check(seq, reply)
+		if cerr != nil {
+			res.Outcome, res.Err = OutcomeInvalid, cerr
+		}
+		if picked == "" {
+			res.Instance = named
 		}
 	}
 	r.record(ctx, sh, &res)
+}
+
+// invoke makes one call and returns the instance the Invoker says it went
+// to ("" when it does not say).
+func (r *runner) invoke(ctx context.Context, method string, args, reply any) (string, error) {
+	if r.picker != nil {
+		return r.picker.CallInstance(ctx, method, args, reply)
+	}
+	return "", r.inv.Call(ctx, method, args, reply)
 }
 
 // callContext bounds one call by Options.Timeout.

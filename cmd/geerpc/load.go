@@ -243,16 +243,31 @@ func (c *loadConfig) options() loadgen.Options {
 }
 
 // invoker returns xc, giving each call its own hash key under consistent
-// hashing so that calls spread over the ring as distinct keys would.
-func (c *loadConfig) invoker(xc *xclient.XClient) loadgen.Invoker {
+// hashing so that calls spread over the ring as distinct keys would. Either
+// way each call counts under the instance xc sent it to.
+func (c *loadConfig) invoker(xc *xclient.XClient) loadgen.InstanceInvoker {
 	if c.selectMode != xclient.ConsistentHashSelect {
 		return xc
 	}
-	var n atomic.Uint64
-	return loadgen.InvokerFunc(func(ctx context.Context, serviceMethod string, args, reply any) error {
-		key := strconv.FormatUint(n.Add(1), 10)
-		return xc.Call(xclient.WithHashKey(ctx, key), serviceMethod, args, reply)
-	})
+	return &hashKeyed{xc: xc}
+}
+
+// hashKeyed calls through an XClient with a new hash key for each call.
+type hashKeyed struct {
+	xc *xclient.XClient
+	n  atomic.Uint64
+}
+
+// Call implements loadgen.Invoker.
+func (h *hashKeyed) Call(ctx context.Context, serviceMethod string, args, reply any) error {
+	_, err := h.CallInstance(ctx, serviceMethod, args, reply)
+	return err
+}
+
+// CallInstance implements loadgen.InstanceInvoker.
+func (h *hashKeyed) CallInstance(ctx context.Context, serviceMethod string, args, reply any) (string, error) {
+	key := strconv.FormatUint(h.n.Add(1), 10)
+	return h.xc.CallInstance(xclient.WithHashKey(ctx, key), serviceMethod, args, reply)
 }
 
 // source is where the servers of a load run come from.

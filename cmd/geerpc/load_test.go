@@ -200,12 +200,12 @@ func startEtcd(t *testing.T) string {
 func TestLoadThroughEtcd(t *testing.T) {
 	ep := startEtcd(t)
 	s1, a1 := startServe(t, "-etcd", ep, "-heartbeat", "1s", "-debug", "")
-	startServe(t, "-etcd", ep, "-heartbeat", "1s", "-debug", "", "-name", "second")
+	_, a2 := startServe(t, "-etcd", ep, "-heartbeat", "1s", "-debug", "", "-name", "second")
 	m := runLoadJSON(t, "-etcd", ep, "-mode", "roundrobin", "-c", "4", "-d", "1s", "-interval", "200ms")
-	checkShares(t, m, []string{a1, "second"}, 0.45)
+	checkShares(t, m, []string{a1, a2}, 0.45) // by address, the balancer's name, whatever -name
 	s1.stop(t)
 	m = runLoadJSON(t, "-etcd", ep, "-mode", "weighted", "-c", "2", "-d", "200ms", "-interval", "100ms")
-	checkShares(t, m, []string{"second"}, 1)
+	checkShares(t, m, []string{a2}, 1)
 	if !strings.Contains(s1.out.String(), "registered in etcd "+ep) {
 		t.Errorf("serve did not print its etcd registration: %q", s1.out)
 	}
@@ -225,5 +225,25 @@ func TestLoopbackOnlyHidesRemoteServers(t *testing.T) {
 	}
 	if _, err := remote.Get(xclient.RandomSelect); !errors.Is(err, xclient.ErrNoInstances) {
 		t.Fatalf("Get of a remote server: %v, want ErrNoInstances", err)
+	}
+}
+
+// TestLoadCountsErrorsUnderTheirInstance loads Arith.Add, whose replies
+// name no instance, on a live instance and one stopped before the run:
+// the stopped one's failed calls count under its address, not "(unknown)".
+func TestLoadCountsErrorsUnderTheirInstance(t *testing.T) {
+	_, live := startServe(t, "-debug", "")
+	stopped, dead := startServe(t, "-debug", "")
+	stopped.stop(t)
+	m := runLoadJSON(t, "-servers", live+","+dead, "-mode", "roundrobin", "-method", "Arith.Add", "-c", "2", "-d", "300ms", "-interval", "100ms")
+	var names []string
+	for _, in := range m.Instances {
+		names = append(names, in.Name)
+	}
+	if want := slices.Sorted(slices.Values([]string{live, dead})); !slices.Equal(names, want) {
+		t.Fatalf("instances %v, want %v", names, want)
+	}
+	if m.OK == 0 || m.OK == m.Calls {
+		t.Fatalf("%d ok of %d calls: want the live instance's calls ok and the stopped one's failed", m.OK, m.Calls)
 	}
 }

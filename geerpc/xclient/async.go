@@ -19,7 +19,7 @@ func (x *XClient) Go(ctx context.Context, serviceMethod string, args, reply any,
 	}
 	call := &geerpc.Call{ServiceMethod: serviceMethod, Args: args, Reply: reply, Done: done}
 	go func() {
-		call.Sent, call.Error = x.call(ctx, serviceMethod, args, reply)
+		_, call.Sent, call.Error = x.call(ctx, serviceMethod, args, reply)
 		select {
 		case done <- call:
 		default:

@@ -39,22 +39,34 @@ type callState struct {
 // included; see WithHashKey, WithIdempotent and WithCallInfo for what it
 // may carry.
 func (x *XClient) Call(ctx context.Context, serviceMethod string, args, reply any) error {
-	_, err := x.call(ctx, serviceMethod, args, reply)
+	_, _, err := x.call(ctx, serviceMethod, args, reply)
 	return err
 }
 
-// call runs Call and reports whether a request may have gone out.
-func (x *XClient) call(ctx context.Context, serviceMethod string, args, reply any) (sent bool, err error) {
+// CallInstance is Call that also returns the instance (protocol@addr) the
+// balancer sent the call to: the one that answered, or the last one tried
+// when the call failed; "" when there was no instance to try. It is what
+// a load generator counts the call under, whatever the reply says, and
+// costs nothing more than Call.
+func (x *XClient) CallInstance(ctx context.Context, serviceMethod string, args, reply any) (string, error) {
+	addr, _, err := x.call(ctx, serviceMethod, args, reply)
+	return addr, err
+}
+
+// call runs Call. It returns the instance of the last attempt ("" if
+// none) and whether a request may have gone out, and fills the context's
+// CallInfo.
+func (x *XClient) call(ctx context.Context, serviceMethod string, args, reply any) (addr string, sent bool, err error) {
 	s := callState{ctx: ctx, method: serviceMethod, args: args, reply: reply}
 	s.idempotent = x.opt.Idempotent || isIdempotent(ctx)
 	err = x.invoke(&s)
-	if info := callInfoFrom(ctx); info != nil {
-		info.Attempts, info.Hedged = s.attempts, s.hedged
-		if s.last != nil {
-			info.Addr = s.last.addr
-		}
+	if s.last != nil {
+		addr = s.last.addr
 	}
-	return s.attempts > 0 && (err == nil || !retrySafe(err, false)), err
+	if info := callInfoFrom(ctx); info != nil {
+		info.Addr, info.Attempts, info.Hedged = addr, s.attempts, s.hedged
+	}
+	return addr, s.attempts > 0 && (err == nil || !errors.Is(err, errNotSent)), err
 }
 
 // invoke runs the attempts of a call.

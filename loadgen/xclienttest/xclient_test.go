@@ -2,6 +2,7 @@ package xclienttest
 
 import (
 	"context"
+	"net"
 	"testing"
 
 	"github.com/geerpclab/geerpc/geerpc/xclient"
@@ -23,8 +24,8 @@ func serve(t *testing.T) string {
 }
 
 // TestXClientShares drives an XClient over two instances: every nonce comes
-// back exactly once, and the per-instance shares, read from the replies, add
-// up to the total and split it evenly under round robin.
+// back exactly once, and the per-instance shares, by the instance each call
+// went to, add up to the total and split it evenly under round robin.
 func TestXClientShares(t *testing.T) {
 	addrs := []string{serve(t), serve(t)}
 	xc := xclient.NewXClient(xclient.NewMultiServerDiscovery(addrs), xclient.RoundRobinSelect, nil)
@@ -68,5 +69,35 @@ func checkShares(t *testing.T, m *loadgen.Metrics, addrs []string) {
 	}
 	if len(m.Instances) != len(addrs) || calls != m.Calls || m.OK != m.Calls {
 		t.Fatalf("instances %+v of %v: %d calls of %d, %d ok", m.Instances, addrs, calls, m.Calls, m.OK)
+	}
+}
+
+// TestXClientErrorsCountUnderTheirInstance drives Arith.Add, whose replies
+// name no instance, over a live instance and a dead one (connections
+// refused, as after a kill): every call counts under the instance round
+// robin sent it to, the dead one's as errors, none under "".
+func TestXClientErrorsCountUnderTheirInstance(t *testing.T) {
+	live := serve(t)
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dead := "tcp@" + lis.Addr().String()
+	_ = lis.Close()
+	d := xclient.NewMultiServerDiscovery([]string{live, dead})
+	xc := xclient.NewXClientWithOptions(d, xclient.Options{Mode: xclient.RoundRobinSelect, EjectAfter: -1})
+	t.Cleanup(func() { _ = xc.Close() })
+	const n = 200
+	m, err := loadgen.Run(context.Background(), xc, loadgen.Options{Targets: []loadgen.Target{loadgen.AddTarget()}, Concurrency: 2, Count: n})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]loadgen.GroupStats{}
+	for _, g := range m.Instances {
+		got[g.Name] = g
+	}
+	l, x := got[live], got[dead]
+	if len(got) != 2 || l.Calls+x.Calls != n || l.Outcomes[loadgen.OutcomeOK] != l.Calls || x.Calls == 0 || x.Outcomes[loadgen.OutcomeOK] != 0 {
+		t.Fatalf("instances %+v: want %s all ok and %s all failed, %d calls in all", m.Instances, live, dead, n)
 	}
 }
