@@ -9,8 +9,11 @@ import (
 // failed EjectAfter times in a row leaves balancing for its ejection time;
 // then the next call (only one at a time) goes to it as a trial. A trial
 // that succeeds returns the instance to balancing; one that fails ejects it
-// again for twice as long, up to EjectMax. Trials ride on calls, so an
-// idle client sends none.
+// again for twice as long, up to EjectMax. An instance that failed fewer
+// times stays in balancing, where its failure penalty keeps P2C away from
+// it; it too gets a trial when EjectBase passed since its last failure.
+// A trial's answer starts the instance's latency estimate over. Trials ride
+// on calls, so an idle client sends none.
 
 // noProbe is probeAt when no ejected instance waits for a trial.
 const noProbe = math.MaxInt64
@@ -34,15 +37,29 @@ func (x *XClient) noteSuccess(e *Endpoint, rtt time.Duration, now int64) {
 }
 
 // noteFailure counts a transport error or timeout of e and ejects it after
-// EjectAfter in a row; a failed trial ejects it again.
+// EjectAfter in a row; a failed trial ejects it again. Below EjectAfter, it
+// schedules a trial.
 func (x *XClient) noteFailure(e *Endpoint) {
 	n := e.consec.Add(1)
 	switch {
-	case e.probing.Load():
+	case e.ejected.Load() && !e.probing.Load():
+		// a call the balancer sent while every instance was ejected
+	case e.ejected.Load(), x.opt.EjectAfter > 0 && int(n) >= x.opt.EjectAfter:
 		x.eject(e)
-	case x.opt.EjectAfter > 0 && int(n) >= x.opt.EjectAfter && !e.ejected.Load():
-		x.eject(e)
+	default:
+		x.mu.Lock()
+		if !e.ejected.Load() { // not since the check above
+			x.scheduleTrial(e, x.now()+int64(x.opt.EjectBase))
+		}
+		x.mu.Unlock()
 	}
+}
+
+// scheduleTrial makes e due for a trial at t; x.mu must be held.
+func (x *XClient) scheduleTrial(e *Endpoint, t int64) {
+	e.until = t
+	e.probing.Store(false)
+	x.probeAt.Store(min(x.probeAt.Load(), t))
 }
 
 // noteCanceled ends a trial of e that its caller canceled: it says nothing
@@ -60,8 +77,9 @@ func (x *XClient) noteCanceled(e *Endpoint) {
 }
 
 // eject holds e out of balancing for its ejection time, unless that would
-// eject more than MaxEjectedPercent of the instances. An ejected instance
-// whose trial failed stays out, for longer.
+// eject more than MaxEjectedPercent of the instances (then it only gets a
+// trial after EjectBase). An ejected instance whose trial failed stays out,
+// for longer.
 func (x *XClient) eject(e *Endpoint) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
@@ -69,15 +87,14 @@ func (x *XClient) eject(e *Endpoint) {
 	if x.closed.Load() || v.byAddr[e.addr] != e {
 		return
 	}
-	again := e.probing.Load()
-	if !again && (e.ejected.Load() || !x.mayEject(v)) {
+	now := x.now()
+	again := e.ejected.Load()
+	if !again && !x.mayEject(v) {
+		x.scheduleTrial(e, now+int64(x.opt.EjectBase))
 		return
 	}
-	now := x.now()
 	d := x.ejectionTime(e, now)
-	e.until = now + int64(d)
-	e.probing.Store(false)
-	x.probeAt.Store(min(x.probeAt.Load(), e.until))
+	x.scheduleTrial(e, now+int64(d))
 	if again {
 		x.log.Info("xclient: trial failed, instance ejected again", "addr", e.addr, "for", d)
 		return
@@ -123,9 +140,9 @@ func (x *XClient) ejectionTime(e *Endpoint, now int64) time.Duration {
 	return min(d, x.opt.EjectMax)
 }
 
-// trial returns, acquired and marked as on trial, an ejected instance of
-// the view whose ejection time is over and that s has not tried; nil when
-// there is none. Without ejections it costs one atomic load.
+// trial returns, acquired and marked as on trial, an instance of the view
+// that is ejected or failed last, whose trial is due and that s has not
+// tried; nil when there is none. Without failures it costs one atomic load.
 func (x *XClient) trial(s *callState) *Endpoint {
 	at := x.probeAt.Load()
 	if at == noProbe || x.now() < at {
@@ -136,7 +153,7 @@ func (x *XClient) trial(s *callState) *Endpoint {
 	now, next := x.now(), int64(noProbe)
 	var due *Endpoint
 	for _, e := range x.view.Load().eps {
-		if !e.ejected.Load() || e.probing.Load() {
+		if e.probing.Load() || (!e.ejected.Load() && e.consec.Load() == 0) {
 			continue
 		}
 		if due == nil && e.until <= now && !s.wasTried(e) && e.acquire() {
@@ -150,9 +167,10 @@ func (x *XClient) trial(s *callState) *Endpoint {
 	return due
 }
 
-// readmit returns e to balancing after a successful trial that took rtt:
-// the instance behind it may be a new process, so its latency starts over
-// from this answer and its peers', as a new instance's.
+// readmit ends e's successful trial, whose answer took rtt: an ejected
+// instance returns to balancing. The instance behind it may be a new
+// process, so its latency starts over from this answer and its peers', as
+// a new instance's.
 func (x *XClient) readmit(e *Endpoint, rtt time.Duration, now int64) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
@@ -160,9 +178,12 @@ func (x *XClient) readmit(e *Endpoint, rtt time.Duration, now int64) {
 		return
 	}
 	e.probing.Store(false)
+	e.lat.reset(x.startLatency(e, rtt, now), now)
+	if !e.ejected.Load() {
+		return
+	}
 	e.ejected.Store(false)
 	e.returned = x.now()
-	e.lat.reset(x.startLatency(e, rtt, now), now)
 	if x.closed.Load() || e.removed.Load() {
 		return
 	}
