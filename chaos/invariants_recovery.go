@@ -66,9 +66,9 @@ func (r *Result) letBackIn(i int, f FaultRecord, name string) Verdict {
 		return Verdict{Invariant: invariant, Scope: scope, Status: StatusInfo, Want: want,
 			Measured: fmt.Sprintf("no answer yet when the load ended %s after its return", fmtDur(end-back))}
 	case !ok:
-		return verdict(false, invariant, scope, want, "no answer in the %s after its return", fmtDur(end-back))
+		return r.timed(back, end, invariant, scope, want, "no answer in the %s after its return", fmtDur(end-back))
 	case first-back > noticeWithin:
-		return verdict(false, invariant, scope, want, "first answer %s after its return", fmtDur(first-back))
+		return r.timed(back, first, invariant, scope, want, "first answer %s after its return", fmtDur(first-back))
 	}
 	from, to := first+time.Second, min(first+shareWithin, end)
 	shares, n := answerShares(calls, from, to)
@@ -84,10 +84,21 @@ func (r *Result) letBackIn(i int, f FaultRecord, name string) Verdict {
 		}
 	}
 	share := shares[name]
-	ok = share >= (1-shareSlack)*fair || share >= least
-	return verdict(ok, invariant, scope, want,
-		"first answer %s after its return; share %.1f%% of %d answers from %s to %s after it (fair %.1f%%, least peer %.1f%%)",
-		fmtDur(first-back), share*100, n, fmtDur(from-first), fmtDur(to-first), fair*100, least*100)
+	format := "first answer %s after its return; share %.1f%% of %d answers from %s to %s after it (fair %.1f%%, least peer %.1f%%)"
+	args := []any{fmtDur(first - back), share * 100, n, fmtDur(from - first), fmtDur(to - first), fair * 100, least * 100}
+	if share >= (1-shareSlack)*fair || share >= least {
+		return verdict(true, invariant, scope, want, format, args...)
+	}
+	return r.timed(back, to, invariant, scope, want, format, args...)
+}
+
+// timed is the failed verdict of a breach over [from, to]: inconclusive if
+// a measured stall overlapped it, as a stall can hold back the answers and
+// reorder P2C's latency estimates by itself.
+func (r *Result) timed(from, to time.Duration, invariant, scope, want, format string, args ...any) Verdict {
+	d := &doubts{stalls: &r.Stalls}
+	excused := d.excused(from, to)
+	return timedVerdict(false, excused, d, invariant, scope, want, format, args...)
 }
 
 // firstAnswerOf returns when name first answered a call that ended at or

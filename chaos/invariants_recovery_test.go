@@ -81,3 +81,12 @@ func TestRestartedLetBackInIgnoresOtherFaults(t *testing.T) {
 		t.Fatalf("verdicts %+v for a latency fault, want none", vs)
 	}
 }
+
+func TestRestartedLetBackInDuringAStallIsInconclusive(t *testing.T) {
+	r := comebackResult("p2c", 40*time.Second, roundOf(33*time.Second, 3))
+	r.Stalls.Spans = []Stall{{From: 6 * time.Second, To: 6300 * time.Millisecond, Max: 300 * time.Millisecond}}
+	vs := r.restartedLetBackIn()
+	if len(vs) != 1 || vs[0].Status != StatusInconclusive || vs[0].Stall == nil {
+		t.Fatalf("verdicts %+v, want one inconclusive naming the stall", vs)
+	}
+}
