@@ -26,11 +26,15 @@ func BenchmarkCall(b *testing.B) {
 	}
 }
 
-// BenchmarkPeers compares geerpc with net/rpc, grpc-go and the raw TCP
-// ceiling on the 581-byte Echo, one connection shared by all callers.
+// BenchmarkPeers compares geerpc, with and without a deadline per call,
+// with net/rpc, grpc-go, the raw TCP ceiling and (one caller) the raw TCP
+// floor on the 581-byte Echo, one connection shared by all callers.
 func BenchmarkPeers(b *testing.B) {
 	for _, callers := range []int{1, 100, 10_000} {
 		for _, p := range Peers() {
+			if p.MaxCallers > 0 && callers > p.MaxCallers {
+				continue
+			}
 			b.Run(fmt.Sprintf("callers=%d/peer=%s", callers, p.Name), func(b *testing.B) {
 				benchPeer(b, p, callers, PayloadSize)
 			})

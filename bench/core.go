@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"runtime"
+	"runtime/metrics"
 	"time"
 
 	"github.com/geerpclab/geerpc/demo"
@@ -28,6 +29,9 @@ func (m *matrix) runPeers(ctx context.Context) ([]PeerCell, error) {
 		runs := make([][]peerRun, len(peers))
 		for round := range m.plan.PeerRounds {
 			for i, p := range peers {
+				if p.MaxCallers > 0 && callers > p.MaxCallers {
+					continue
+				}
 				r, err := m.peerOnce(ctx, p, callers)
 				if err != nil {
 					return cells, fmt.Errorf("bench: %s with %d callers: %w", p.Name, callers, err)
@@ -39,18 +43,35 @@ func (m *matrix) runPeers(ctx context.Context) ([]PeerCell, error) {
 			}
 		}
 		for i, p := range peers {
-			cells = append(cells, peerCell(p.Name, callers, runs[i]))
+			if len(runs[i]) > 0 {
+				cells = append(cells, peerCell(p.Name, callers, runs[i]))
+			}
 		}
 	}
 	return cells, nil
 }
 
+// peerCells is the number of peer cells measured at these callers: each
+// peer at each number of callers up to its MaxCallers.
+func peerCells(callers []int) int {
+	n := 0
+	for _, c := range callers {
+		for _, p := range Peers() {
+			if p.MaxCallers == 0 || c <= p.MaxCallers {
+				n++
+			}
+		}
+	}
+	return n
+}
+
 // peerRun is what one run of a peer measured.
 type peerRun struct {
 	figures
-	allocs float64 // per call, client and server together
-	cpu    float64 // µs of CPU per call, client, server and load generator together
-	errors int64
+	allocs  float64 // per call, client and server together
+	cpu     float64 // µs of CPU per call, client, server and load generator together
+	wakeups float64 // goroutine wake-ups per call, client, server and load generator together
+	errors  int64
 }
 
 // peerOnce runs the 581-byte Echo through a fresh peer with callers
@@ -80,12 +101,12 @@ func (m *matrix) measureEcho(ctx context.Context, c Caller, callers int) (peerRu
 	var before, after runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&before)
-	cpu0 := cpuTime()
+	cpu0, wake0 := cpuTime(), wakeups()
 	met, err := loadgen.Run(ctx, c, loadgen.Options{
 		Targets:     []loadgen.Target{loadgen.EchoTarget(PayloadSize)},
 		Concurrency: callers, Duration: m.plan.PeerDuration, Warmup: m.plan.PeerWarmup,
 	})
-	cpu := cpuTime() - cpu0
+	cpu, wake := cpuTime()-cpu0, wakeups()-wake0
 	runtime.ReadMemStats(&after)
 	if err == nil {
 		err = ctx.Err()
@@ -98,8 +119,27 @@ func (m *matrix) measureEcho(ctx context.Context, c Caller, callers int) (peerRu
 		figures: figuresOf(met, 0),
 		allocs:  float64(after.Mallocs-before.Mallocs) / float64(started),
 		cpu:     float64(cpu) / float64(time.Microsecond) / float64(started),
+		wakeups: wake / float64(started),
 		errors:  met.Calls - met.OK,
 	}, nil
+}
+
+// wakeups estimates the goroutine wake-ups of the process so far: the
+// runtime samples one in 8 of a goroutine's switches from runnable to
+// running into /sched/latencies:seconds (runtime2.go, gTrackingPeriod), so
+// 8 times its count. A goroutine woken from a channel, a lock, the network
+// poller or a Gosched counts once each time.
+func wakeups() float64 {
+	s := []metrics.Sample{{Name: "/sched/latencies:seconds"}}
+	metrics.Read(s)
+	if s[0].Value.Kind() != metrics.KindFloat64Histogram {
+		return 0
+	}
+	var n uint64
+	for _, c := range s[0].Value.Float64Histogram().Counts {
+		n += c
+	}
+	return 8 * float64(n)
 }
 
 // peerCell summarises the rounds of one peer at one number of callers.
@@ -116,11 +156,12 @@ func peerCell(peer string, callers int, runs []peerRun) PeerCell {
 	}
 	c := PeerCell{
 		Peer: peer, Callers: callers, Rounds: len(runs),
-		Throughput:    get(func(r peerRun) float64 { return r.throughput }),
-		P50:           get(func(r peerRun) float64 { return r.p50 }),
-		P99:           get(func(r peerRun) float64 { return r.p99 }),
-		AllocsPerCall: get(func(r peerRun) float64 { return r.allocs }).Median,
-		CPUPerCall:    get(func(r peerRun) float64 { return r.cpu }).Median,
+		Throughput:     get(func(r peerRun) float64 { return r.throughput }),
+		P50:            get(func(r peerRun) float64 { return r.p50 }),
+		P99:            get(func(r peerRun) float64 { return r.p99 }),
+		AllocsPerCall:  get(func(r peerRun) float64 { return r.allocs }).Median,
+		CPUPerCall:     get(func(r peerRun) float64 { return r.cpu }).Median,
+		WakeupsPerCall: get(func(r peerRun) float64 { return r.wakeups }).Median,
 	}
 	for _, r := range runs {
 		c.Errors += r.errors

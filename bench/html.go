@@ -40,7 +40,7 @@ type bestCell struct {
 
 // sections are the report's sections that hold figures, in page order.
 var sections = []pageSection{
-	{ID: "peers", Title: "Peers side by side", Intro: "geerpc against stock net/rpc, grpc-go and a raw pipelined TCP echo, the same 581-byte Echo with the same callers on one loopback connection each.", Peers: true},
+	{ID: "peers", Title: "Peers side by side", Intro: "geerpc, plain and with a 10s deadline per call as users call it (net/rpc has no deadline, so its calls carry none), against stock net/rpc, grpc-go, a raw pipelined TCP echo (the ceiling) and a raw echo in which one caller writes and reads on its own goroutine (the floor of one caller's latency), the same 581-byte Echo with the same callers on one loopback connection each.", Peers: true},
 	{ID: "modes", Title: "Balancing modes on healthy instances", Intro: "Three equal instances behind the registry; each call is a Work.Sleep of the base service time."},
 	{ID: "slow", Title: "One slow instance", Intro: "One of three instances (i3) answers later by the injected latency; every call has the workload's fixed timeout."},
 	{ID: "unequal", Title: "Unequal capacity", Intro: "Three instances registered with unequal weights whose service times match: the heavier, the faster."},

@@ -21,10 +21,14 @@ func TestJudgeNamesEveryTargetPlainly(t *testing.T) {
 	}{
 		{"100 callers: throughput >= 2x net/rpc's", true},
 		{"100 callers: throughput >= 3x grpc-go's", true},
+		{"100 callers: with a deadline per call, throughput >= 2.5x net/rpc's", false},
+		{"100 callers: a deadline per call keeps >= 0.9x the throughput, <= +1 allocation", false},
 		{"100 callers: p99 no worse than net/rpc's", true},
 		{"100 callers: p99 no worse than grpc-go's", true},
-		{"1 caller: latency <= 0.7x net/rpc's", true},
+		{"100 callers: with a deadline per call, p99 no worse than net/rpc's", true},
+		{"1 caller with a deadline: latency <= 1.5x the caller-reads TCP floor's (stretch 1.25x)", true},
 		{"10,000 in flight: >= 80% of 100 callers' throughput", true},
+		{"10,000 in flight: with a deadline per call, >= 80% of 100 callers' throughput", true},
 		{"allocations per call <= half of net/rpc's", false},
 		{"one instance slowed by 50ms: P2C's p99 <= 1/3 of round robin's", false},
 	}
@@ -34,14 +38,14 @@ func TestJudgeNamesEveryTargetPlainly(t *testing.T) {
 			t.Errorf("%s: %+v (present %v), want met %v", tt.name, v, ok, tt.met)
 		}
 	}
-	if len(r.Missed()) != 2 {
+	if len(r.Missed()) != 4 {
 		t.Errorf("missed %q", r.Missed())
 	}
 	var sb strings.Builder
 	if err := WriteText(&sb, r); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"MISSED", "met", "best mode per workload", "tcp-ceiling", "share this machine's cores"} {
+	for _, want := range []string{"MISSED", "met", "best mode per workload", "tcp-ceiling", "tcp-floor", "share this machine's cores"} {
 		if !strings.Contains(sb.String(), want) {
 			t.Errorf("summary lacks %q:\n%s", want, sb.String())
 		}

@@ -37,14 +37,14 @@ func TestTinyMatrixIsConsistent(t *testing.T) {
 	if want := modes * (len(p.InFlight) + len(p.OpenLoad) + len(p.SlowBy) + 1); len(back.Cells) != want {
 		t.Errorf("%d cells, want %d", len(back.Cells), want)
 	}
-	if want := len(Peers()) * len(p.PeerCallers); len(back.Peers) != want {
+	if want := peerCells(p.PeerCallers); len(back.Peers) != want || want != 2*len(Peers())-1 {
 		t.Errorf("%d peer cells, want %d", len(back.Peers), want)
 	}
 	for _, c := range back.Cells {
 		checkCell(t, c, p)
 	}
-	// seven targets: the 10,000-caller one needs callers the tiny plan leaves out
-	if len(back.Targets) != 7 || len(back.Best) != len(p.InFlight)+len(p.OpenLoad)+len(p.SlowBy)+1 {
+	// ten targets: the 10,000-caller ones need callers the tiny plan leaves out
+	if len(back.Targets) != 10 || len(back.Best) != len(p.InFlight)+len(p.OpenLoad)+len(p.SlowBy)+1 {
 		t.Errorf("%d targets, %d best rows", len(back.Targets), len(back.Best))
 	}
 	if got := bytes.Count(progress.Bytes(), []byte("\n")); got != newTicker(Options{}, p).total {

@@ -27,12 +27,43 @@ type Caller interface {
 type Peer struct {
 	Name  string
 	Start func(ctx context.Context) (Caller, func(), error)
+	// MaxCallers is the most callers the peer is measured with; zero means
+	// any number.
+	MaxCallers int
 }
 
 // Peers returns the implementations the report compares, in report order:
-// geerpc (gob), stock net/rpc, grpc-go and the raw TCP ceiling.
+// geerpc (gob) with and without a deadline per call, stock net/rpc (which
+// knows no deadline), grpc-go, the raw pipelined TCP ceiling and the raw
+// caller-reads TCP floor of one caller.
 func Peers() []Peer {
-	return []Peer{GeeRPC(codec.GobType), NetRPC, GRPC, TCPCeiling}
+	gee := GeeRPC(codec.GobType)
+	return []Peer{gee, WithCallDeadline(gee), NetRPC, GRPC, TCPCeiling, TCPFloor}
+}
+
+// CallDeadline is the deadline WithCallDeadline gives every call.
+const CallDeadline = 10 * time.Second
+
+// WithCallDeadline returns p called as users call: every call under its own
+// context.WithTimeout(ctx, CallDeadline). Its name is p's with "-deadline".
+func WithCallDeadline(p Peer) Peer {
+	return Peer{Name: p.Name + "-deadline", MaxCallers: p.MaxCallers,
+		Start: func(ctx context.Context) (Caller, func(), error) {
+			c, stop, err := p.Start(ctx)
+			if err != nil {
+				return nil, nil, err
+			}
+			return deadlineCaller{c}, stop, nil
+		}}
+}
+
+// deadlineCaller makes every call with a deadline CallDeadline away.
+type deadlineCaller struct{ c Caller }
+
+func (d deadlineCaller) Call(ctx context.Context, serviceMethod string, args, reply any) error {
+	ctx, cancel := context.WithTimeout(ctx, CallDeadline)
+	defer cancel()
+	return d.c.Call(ctx, serviceMethod, args, reply)
 }
 
 // Transports lists the transports GeeRPCOver accepts.

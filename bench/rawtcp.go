@@ -36,6 +36,69 @@ var TCPCeiling = newPeer("tcp-ceiling", func(ctx context.Context) (Caller, func(
 	return c, func() { c.close(); _ = lis.Close(); <-srvDone }, nil
 })
 
+// TCPFloor is the floor of one caller's latency: a raw echo over one TCP
+// connection in which the caller writes its frame and reads the reply on
+// its own goroutine, so that a call costs two goroutine wake-ups, the
+// server's and the caller's. No codec, no header, no handoff. Callers take
+// turns, so it is measured with one caller only.
+var TCPFloor = Peer{Name: "tcp-floor", MaxCallers: 1, Start: func(ctx context.Context) (Caller, func(), error) {
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, nil, fmt.Errorf("bench: starting tcp-floor: %w", err)
+	}
+	srvDone := make(chan struct{})
+	go func() { defer close(srvDone); serveEcho(lis) }()
+	var d net.Dialer
+	conn, err := d.DialContext(ctx, "tcp", lis.Addr().String())
+	if err != nil {
+		_ = lis.Close()
+		<-srvDone
+		return nil, nil, fmt.Errorf("bench: starting tcp-floor: %w", err)
+	}
+	c := &floorClient{conn: conn, r: bufio.NewReaderSize(conn, 64<<10)}
+	return c, func() { _ = conn.Close(); _ = lis.Close(); <-srvDone }, nil
+}}
+
+// floorClient makes one call at a time on its connection, in the caller's
+// goroutine. A call whose ctx has ended is refused; one under way runs to
+// its end (the floor measures calls that succeed).
+type floorClient struct {
+	mu   sync.Mutex // protects following; held for a whole call
+	conn net.Conn
+	r    *bufio.Reader
+	buf  []byte
+}
+
+// Call writes an Echo.Echo frame and reads its reply.
+func (c *floorClient) Call(ctx context.Context, serviceMethod string, args, reply any) error {
+	a, ok1 := args.(demo.EchoArgs)
+	r, ok2 := reply.(*demo.EchoReply)
+	if serviceMethod != "Echo.Echo" || !ok1 || !ok2 {
+		return errOnlyEcho
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	b := binary.BigEndian.AppendUint32(c.buf[:0], uint32(8+len(a.Payload)))
+	b = append(binary.BigEndian.AppendUint64(b, a.Nonce), a.Payload...)
+	c.buf = b
+	if _, err := c.conn.Write(b); err != nil {
+		return fmt.Errorf("%w: %w", errPipeClosed, err)
+	}
+	if _, err := io.ReadFull(c.r, b[:4]); err != nil {
+		return fmt.Errorf("%w: %w", errPipeClosed, err)
+	}
+	n := binary.BigEndian.Uint32(b)
+	data := make([]byte, n)
+	if _, err := io.ReadFull(c.r, data); err != nil || n < 8 {
+		return fmt.Errorf("%w: short reply: %w", errPipeClosed, err)
+	}
+	r.Nonce, r.Payload, r.Instance = binary.BigEndian.Uint64(data), data[8:], "tcp-floor"
+	return nil
+}
+
 // serveEcho echoes frames on every connection lis accepts until it closes,
 // then waits for the connections to end.
 func serveEcho(lis net.Listener) {

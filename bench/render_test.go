@@ -23,8 +23,11 @@ func fixtureReport() *Report {
 	r := &Report{Schema: SchemaVersion, Plan: p, Cluster: "in-process", Elapsed: 42 * time.Second,
 		Provenance: provenance.Info{GoVersion: "go1.26", CPU: "test CPU", NumCPU: 2, GOMAXPROCS: 2,
 			Commit: "abc123", Date: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC), Command: []string{"geerpc", "bench"}}}
-	for i, peer := range []string{peerGee, peerNetRPC, peerGRPC, peerCeiling} {
+	for i, peer := range []string{peerGee, peerGeeDeadline, peerNetRPC, peerGRPC, peerCeiling, peerFloor} {
 		for _, n := range p.PeerCallers {
+			if peer == peerFloor && n > 1 {
+				continue
+			}
 			tp := float64(n+1) * 1000 / float64(i+1)
 			r.Peers = append(r.Peers, PeerCell{Peer: peer, Callers: n, Rounds: 2, Throughput: Stat{tp, tp * 0.9, tp * 1.1},
 				P50: Stat{0.05, 0.04, 0.06}, P99: Stat{0.1 * float64(i+1), 0.09, 0.5}, AllocsPerCall: float64(10 + i)})

@@ -125,7 +125,10 @@ type PeerCell struct {
 	P99           Stat    `json:"p99_ms"`                  //
 	AllocsPerCall float64 `json:"allocs_per_call"`         // median; client and server in one process, the load generator's own subtracted
 	CPUPerCall    float64 `json:"cpu_us_per_call"`         // median µs of CPU (user and system) per call: client, server and load generator
-	Errors        int64   `json:"errors"`                  // calls not OK, all rounds
+	// WakeupsPerCall is the median of goroutine wake-ups per call, client,
+	// server and load generator together (estimated from runtime/metrics).
+	WakeupsPerCall float64 `json:"wakeups_per_call"`
+	Errors         int64   `json:"errors"` // calls not OK, all rounds
 }
 
 // Verdict is one target of the report: met or missed, plainly.

@@ -7,10 +7,12 @@ import (
 
 // The peers the targets compare.
 const (
-	peerGee     = "geerpc-gob"
-	peerNetRPC  = "net/rpc"
-	peerGRPC    = "grpc-go"
-	peerCeiling = "tcp-ceiling"
+	peerGee         = "geerpc-gob"
+	peerGeeDeadline = "geerpc-gob-deadline" // every call with a deadline, as users call
+	peerNetRPC      = "net/rpc"
+	peerGRPC        = "grpc-go"
+	peerCeiling     = "tcp-ceiling"
+	peerFloor       = "tcp-floor"
 )
 
 // judge checks the targets of the core issue and of this one against the
@@ -22,12 +24,16 @@ func judge(r *Report) []Verdict {
 			vs = append(vs, v)
 		}
 	}
-	add(throughputTarget(r, "core", peerNetRPC, 2))
-	add(throughputTarget(r, "bench", peerGRPC, 3))
-	add(p99Target(r, "core", peerNetRPC))
-	add(p99Target(r, "bench", peerGRPC))
-	add(latencyTarget(r))
-	add(inFlightTarget(r))
+	add(throughputTarget(r, "core", peerGee, peerNetRPC, 2))
+	add(throughputTarget(r, "bench", peerGee, peerGRPC, 3))
+	add(throughputTarget(r, "deadline", peerGeeDeadline, peerNetRPC, 2.5))
+	add(deadlineCostTarget(r))
+	add(p99Target(r, "core", peerGee, peerNetRPC))
+	add(p99Target(r, "bench", peerGee, peerGRPC))
+	add(p99Target(r, "deadline", peerGeeDeadline, peerNetRPC))
+	add(floorTarget(r))
+	add(inFlightTarget(r, "core", peerGee))
+	add(inFlightTarget(r, "deadline", peerGeeDeadline))
 	add(allocTarget(r))
 	add(p2cTarget(r))
 	return vs
@@ -42,8 +48,8 @@ func verdictOf(issue, name string, met bool, value, why string) Verdict {
 }
 
 // ceilingNote says how far geerpc is from the raw TCP ceiling at callers.
-func ceilingNote(r *Report, callers int) string {
-	g, ok1 := r.FindPeer(peerGee, callers)
+func ceilingNote(r *Report, gee string, callers int) string {
+	g, ok1 := r.FindPeer(gee, callers)
 	c, ok2 := r.FindPeer(peerCeiling, callers)
 	if !ok1 || !ok2 || c.Throughput.Median == 0 {
 		return ""
@@ -62,57 +68,92 @@ func cpuNote(g, p PeerCell) string {
 		g.CPUPerCall, p.CPUPerCall, p.Peer, p.CPUPerCall/g.CPUPerCall)
 }
 
-func throughputTarget(r *Report, issue, peer string, factor float64) (Verdict, bool) {
-	g, ok1 := r.FindPeer(peerGee, 100)
+// geeName is how a target names a geerpc peer.
+func geeName(gee string) string {
+	if gee == peerGeeDeadline {
+		return "with a deadline per call, "
+	}
+	return ""
+}
+
+func throughputTarget(r *Report, issue, gee, peer string, factor float64) (Verdict, bool) {
+	g, ok1 := r.FindPeer(gee, 100)
 	p, ok2 := r.FindPeer(peer, 100)
 	if !ok1 || !ok2 {
 		return Verdict{}, false
 	}
 	ratio := ratioOf(g.Throughput.Median, p.Throughput.Median)
-	name := fmt.Sprintf("100 callers: throughput >= %gx %s's", factor, peer)
+	name := fmt.Sprintf("100 callers: %sthroughput >= %gx %s's", geeName(gee), factor, peer)
 	value := fmt.Sprintf("%.2fx (%.0f vs %.0f calls/s)", ratio, g.Throughput.Median, p.Throughput.Median)
 	why := fmt.Sprintf("geerpc did %.0f calls/s, %s %.0f; the gap is %.2fx where %gx was promised.",
-		g.Throughput.Median, peer, p.Throughput.Median, ratio, factor) + cpuNote(g, p) + ceilingNote(r, 100)
+		g.Throughput.Median, peer, p.Throughput.Median, ratio, factor) + cpuNote(g, p) + ceilingNote(r, gee, 100)
 	return verdictOf(issue, name, ratio >= factor, value, why), true
 }
 
-func p99Target(r *Report, issue, peer string) (Verdict, bool) {
+// deadlineCostTarget: a deadline per call costs at most 10% of the
+// throughput and one allocation per call beside what context.WithTimeout
+// itself allocates (4: its context, timer, timer function and cancel
+// function), at 100 callers.
+func deadlineCostTarget(r *Report) (Verdict, bool) {
 	g, ok1 := r.FindPeer(peerGee, 100)
+	d, ok2 := r.FindPeer(peerGeeDeadline, 100)
+	if !ok1 || !ok2 {
+		return Verdict{}, false
+	}
+	ratio := ratioOf(d.Throughput.Median, g.Throughput.Median)
+	extra := d.AllocsPerCall - g.AllocsPerCall - withTimeoutAllocs
+	value := fmt.Sprintf("%.2fx (%.0f vs %.0f calls/s), %+.1f allocations per call beside WithTimeout's %d",
+		ratio, d.Throughput.Median, g.Throughput.Median, extra, withTimeoutAllocs)
+	why := fmt.Sprintf("with a deadline each call cost %.1fµs of CPU against %.1fµs without; context.WithTimeout's own timer and allocations are part of it.",
+		d.CPUPerCall, g.CPUPerCall)
+	return verdictOf("deadline", "100 callers: a deadline per call keeps >= 0.9x the throughput, <= +1 allocation", ratio >= 0.9 && extra <= 1.5, value, why), true
+}
+
+// withTimeoutAllocs is what context.WithTimeout and its cancel allocate.
+const withTimeoutAllocs = 4
+
+func p99Target(r *Report, issue, gee, peer string) (Verdict, bool) {
+	g, ok1 := r.FindPeer(gee, 100)
 	p, ok2 := r.FindPeer(peer, 100)
 	if !ok1 || !ok2 {
 		return Verdict{}, false
 	}
-	name := fmt.Sprintf("100 callers: p99 no worse than %s's", peer)
+	name := fmt.Sprintf("100 callers: %sp99 no worse than %s's", geeName(gee), peer)
 	value := fmt.Sprintf("%s vs %s", fmtMillis(g.P99.Median), fmtMillis(p.P99.Median))
 	why := fmt.Sprintf("geerpc's p50 was %s against %s's %s; its rounds' p99 spread %s..%s.",
 		fmtMillis(g.P50.Median), peer, fmtMillis(p.P50.Median), fmtMillis(g.P99.Min), fmtMillis(g.P99.Max))
 	return verdictOf(issue, name, g.P99.Median <= p.P99.Median, value, why), true
 }
 
-func latencyTarget(r *Report) (Verdict, bool) {
-	g, ok1 := r.FindPeer(peerGee, 1)
-	n, ok2 := r.FindPeer(peerNetRPC, 1)
+// floorTarget: one caller's latency, with a deadline per call, against the
+// caller-reads raw TCP echo of the same run (stretch: 1.25x).
+func floorTarget(r *Report) (Verdict, bool) {
+	g, ok1 := r.FindPeer(peerGeeDeadline, 1)
+	f, ok2 := r.FindPeer(peerFloor, 1)
 	if !ok1 || !ok2 {
 		return Verdict{}, false
 	}
-	ratio := ratioOf(n.Throughput.Median, g.Throughput.Median) // latency ratio at one caller
-	gl, nl := 1e6/g.Throughput.Median, 1e6/n.Throughput.Median
-	value := fmt.Sprintf("%.2fx (%.1fµs vs %.1fµs per call)", ratio, gl, nl)
-	why := fmt.Sprintf("one call round trip took %.1fµs on geerpc and %.1fµs on net/rpc, of which the process spent %.1fµs and %.1fµs of CPU: the rest is waiting, for the loopback round trip and the scheduler's wake-ups, which the frameworks share.%s",
-		gl, nl, g.CPUPerCall, n.CPUPerCall, ceilingNote(r, 1))
-	return verdictOf("core", "1 caller: latency <= 0.7x net/rpc's", ratio <= 0.7, value, why), true
+	ratio := ratioOf(f.Throughput.Median, g.Throughput.Median) // latency ratio at one caller
+	gl, fl := 1e6/g.Throughput.Median, 1e6/f.Throughput.Median
+	value := fmt.Sprintf("%.2fx (%.1fµs vs %.1fµs per call; %.1f vs %.1f goroutine wake-ups per call)",
+		ratio, gl, fl, g.WakeupsPerCall, f.WakeupsPerCall)
+	why := fmt.Sprintf("one call took %.1fµs on geerpc and %.1fµs on the raw echo, of which the process spent %.1fµs and %.1fµs of CPU; the rest is waiting, for the loopback and for %.1f against %.1f goroutine wake-ups per call (load generator included).",
+		gl, fl, g.CPUPerCall, f.CPUPerCall, g.WakeupsPerCall, f.WakeupsPerCall)
+	name := "1 caller with a deadline: latency <= 1.5x the caller-reads TCP floor's (stretch 1.25x)"
+	return verdictOf("deadline", name, ratio <= 1.5, value, why), true
 }
 
-func inFlightTarget(r *Report) (Verdict, bool) {
-	a, ok1 := r.FindPeer(peerGee, 100)
-	b, ok2 := r.FindPeer(peerGee, 10_000)
+func inFlightTarget(r *Report, issue, gee string) (Verdict, bool) {
+	a, ok1 := r.FindPeer(gee, 100)
+	b, ok2 := r.FindPeer(gee, 10_000)
 	if !ok1 || !ok2 {
 		return Verdict{}, false
 	}
 	ratio := ratioOf(b.Throughput.Median, a.Throughput.Median)
 	value := fmt.Sprintf("%.0f%% (%.0f vs %.0f calls/s)", 100*ratio, b.Throughput.Median, a.Throughput.Median)
 	why := fmt.Sprintf("with 10,000 callers geerpc did %.0f calls/s against %.0f with 100.", b.Throughput.Median, a.Throughput.Median)
-	return verdictOf("core", "10,000 in flight: >= 80% of 100 callers' throughput", ratio >= 0.8, value, why), true
+	name := fmt.Sprintf("10,000 in flight: %s>= 80%% of 100 callers' throughput", geeName(gee))
+	return verdictOf(issue, name, ratio >= 0.8, value, why), true
 }
 
 func allocTarget(r *Report) (Verdict, bool) {

@@ -26,7 +26,7 @@ func newTicker(o Options, p Plan) *ticker {
 		total += p.Rounds * modes * (len(p.SlowBy) + 1)
 	}
 	if !o.SkipPeers {
-		total += p.PeerRounds * len(p.PeerCallers) * len(Peers())
+		total += p.PeerRounds * peerCells(p.PeerCallers)
 	}
 	return &ticker{w: w, start: time.Now(), total: total}
 }
