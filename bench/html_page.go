@@ -24,9 +24,9 @@ The chaos and soak pages join the bar above once <code>make chaos</code> and <co
 <ul>{{range .Failed}}<li>{{.}}</li>{{end}}</ul></div>{{end}}
 
 <h2 id="targets">Targets</h2>
-<div class="scroll"><table>
+<div class="scroll"><table class="cards">
 <tr><th>set by</th><th>target</th><th>verdict</th><th>measured (medians)</th></tr>
-{{range .R.Targets}}<tr{{if not .Met}} class="row-fail"{{end}}><td>{{.Issue}} issue</td><td>{{.Name}}</td><td>{{template "status" (mark .Met)}}</td><td>{{.Value}}</td></tr>
+{{range .R.Targets}}<tr{{if not .Met}} class="row-fail"{{end}}><td data-label="set by">{{.Issue}} issue</td><td><b>{{.Name}}</b></td><td>{{template "status" (mark .Met)}}</td><td data-label="measured">{{.Value}}</td></tr>
 {{else}}<tr><td colspan="4">No target could be judged: the cells they need were not measured.</td></tr>
 {{end}}</table></div>
 

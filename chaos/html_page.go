@@ -24,9 +24,9 @@ const scenarioHTML = `<!DOCTYPE html>
 <h2 id="verdicts">Verdicts: {{.Counts}}</h2>
 <p>One row per invariant and scope: {{template "status" "PASS"}} or {{template "status" "FAIL"}} with what was measured beside what was wanted;
 {{template "status" "INCONCLUSIVE"}} when the run cannot judge it (a timing check on a machine too busy to tell); {{template "status" "INFO"}} for a figure only reported.</p>
-<div class="scroll"><table>
+<div class="scroll"><table class="cards">
 <tr><th>verdict</th><th>invariant</th><th>scope</th><th>measured</th><th>wanted</th></tr>
-{{range .R.Verdicts}}<tr class="row-{{lower .Status}}"><td>{{template "status" (upper .Status)}}</td><td>{{.Invariant}}</td><td>{{.Scope}}</td><td>{{.Measured}}</td><td>{{.Want}}</td></tr>
+{{range .R.Verdicts}}<tr class="row-{{lower .Status}}"><td>{{template "status" (upper .Status)}}</td><td><b>{{.Invariant}}</b></td><td data-label="scope">{{.Scope}}</td><td data-label="measured">{{.Measured}}</td><td data-label="wanted">{{.Want}}</td></tr>
 {{else}}<tr><td colspan="5">No invariant was checked.</td></tr>
 {{end}}</table></div>
 
@@ -85,9 +85,9 @@ const indexHTML = `<!DOCTYPE html>
 <h1>Chaos scenarios {{template "status" .Verdict}}</h1>
 <p>Each scenario starts a registry and its instances, each behind a fault-injecting proxy on 127.0.0.1, and runs every balancing mode with every fail mode it lists at once while its faults play; invariants judge what the clients saw. One row per scenario; its page has the verdicts, the plots and the data.</p>
 {{if .Prov}}<p class="small">Provenance of the latest run below; each scenario's page has its own.</p>{{template "prov" .Prov}}{{end}}
-<div class="scroll"><table>
+<div class="scroll"><table class="cards">
 <tr><th>scenario</th><th>verdict</th><th>invariants</th><th>calls</th><th>what it shows</th><th>ran</th></tr>
-{{range .Rows}}<tr class="row-{{lower .Verdict}}"><td><a href="{{.Name}}.html">{{.Name}}</a></td><td>{{template "status" .Verdict}}</td><td>{{.Counts}}</td><td class="num">{{.Calls}}</td><td>{{.Description}}</td><td class="num">{{.Date}}</td></tr>
+{{range .Rows}}<tr class="row-{{lower .Verdict}}"><td><a href="{{.Name}}.html">{{.Name}}</a></td><td>{{template "status" .Verdict}}</td><td data-label="invariants">{{.Counts}}</td><td data-label="calls">{{.Calls}}</td><td>{{.Description}}</td><td data-label="ran">{{.Date}}</td></tr>
 {{else}}<tr><td colspan="6">No scenario has run here yet: <code>make chaos</code>.</td></tr>
 {{end}}</table></div>
 {{range .Rows}}{{if .Failed}}<h3><a href="{{.Name}}.html">{{.Name}}</a>: failed invariants</h3>

@@ -20,9 +20,9 @@ const pageHTML = `<!DOCTYPE html>
 <p class="small">Contents: <a href="#checks">checks</a> · <a href="#timeline">timeline</a> · <a href="#load">load</a> · <a href="#samples">samples</a> · <a href="#accounts">accounts</a> · <a href="#faults">faults</a> · <a href="#data">data</a></p>
 
 <h2 id="checks">Checks</h2>
-<div class="scroll"><table>
+<div class="scroll"><table class="cards">
 <tr><th>check</th><th>verdict</th><th>measured</th><th>wanted</th></tr>
-{{range .Checks}}<tr class="row-{{if eq .Status "FAIL"}}fail{{end}}"><td>{{.Name}}</td><td>{{template "status" .Status}}</td><td>{{.Measured}}</td><td>{{.Want}}</td></tr>
+{{range .Checks}}<tr{{if eq .Status "FAIL"}} class="row-fail"{{end}}><td><b>{{.Name}}</b></td><td>{{template "status" .Status}}</td><td data-label="measured">{{.Measured}}</td><td data-label="wanted">{{.Want}}</td></tr>
 {{else}}<tr><td colspan="4">Not judged.</td></tr>
 {{end}}</table></div>
 

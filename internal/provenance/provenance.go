@@ -48,8 +48,9 @@ func Collect(ctx context.Context) Info {
 }
 
 // userCommand returns args with the program named as a user would type
-// it: "go run ./cmd/NAME" for a binary go run built in its temporary
-// directory, the program's base name otherwise, never a build path.
+// it: "go run ./cmd/NAME" for a binary go run built (in a temporary
+// go-build directory, or cached in the go-build cache), the program's base
+// name otherwise, never a build path.
 func userCommand(args []string) []string {
 	if len(args) == 0 {
 		return nil
@@ -57,7 +58,7 @@ func userCommand(args []string) []string {
 	prog := filepath.ToSlash(args[0])
 	name := strings.TrimSuffix(path.Base(prog), ".exe")
 	head := []string{name}
-	if strings.Contains(prog, "/go-build") && strings.Contains(prog, "/exe/") {
+	if strings.Contains(prog, "/go-build") {
 		head = []string{"go", "run", "./cmd/" + name}
 	}
 	return append(head, args[1:]...)

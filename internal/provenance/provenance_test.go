@@ -78,6 +78,7 @@ func TestUserCommandNeverNamesABuildPath(t *testing.T) {
 		want string
 	}{
 		{[]string{"/tmp/go-build123/b001/exe/geerpc", "chaos", "-out", "out/chaos"}, "go run ./cmd/geerpc chaos -out out/chaos"},
+		{[]string{"/root/.cache/go-build/c2/c2d6-d/geerpc", "soak"}, "go run ./cmd/geerpc soak"},
 		{[]string{"/home/me/go/bin/geerpc", "bench"}, "geerpc bench"},
 		{[]string{"./geerpc"}, "geerpc"},
 		{nil, ""},

@@ -1,6 +1,8 @@
 package site
 
-// shared is parsed into every page's template: the style sheet, the
+// shared is parsed into every page's template. On a phone-width window a
+// table of class "cards" shows each row as a card, each cell after its
+// data-label.: the style sheet, the
 // navigation bar, the provenance as meta elements (so that the file starts
 // with it) and as a table, and a coloured verdict.
 const shared = `{{define "meta"}}{{range .}}<meta name="provenance-{{index . 0}}" content="{{index . 1}}">
@@ -25,7 +27,10 @@ figcaption { max-width: 60em; font-size: 14px; color: #333; } .small { font-size
 .prov td:first-child { font-weight: bold; white-space: nowrap; } .prov td { word-break: break-word; } code { font-size: 13px; }
 .note { background: #fff8e1; border-left: 4px solid #f0b400; padding: .5em 1em; }
 .alert { background: #fdecea; border-left: 4px solid #b3261e; padding: .5em 1em; }
-@media (max-width: 600px) { body { font-size: 14px; padding: .3em .7em 3em; } h1 { font-size: 1.3em; } table { font-size: 12px; } th, td { padding: .2em .35em; } }
+@media (max-width: 600px) { body { font-size: 14px; padding: .3em .7em 3em; } h1 { font-size: 1.3em; } table { font-size: 12px; } th, td { padding: .2em .35em; }
+  table.cards, table.cards tbody, table.cards tr, table.cards td { display: block; } table.cards tr:first-child { display: none; }
+  table.cards tr { border: 1px solid #ddd; margin: .5em 0; } table.cards td { border: none; padding: .1em .5em; }
+  table.cards td[data-label]::before { content: attr(data-label) ": "; color: #666; } }
 </style>{{end}}
 {{define "nav"}}<nav class="site">Report site:{{range .}} {{if .Here}}<b>{{.Text}}</b>{{else}}<a href="{{.Href}}">{{.Text}}</a>{{end}}{{end}}</nav>{{end}}
 {{define "prov"}}<div class="scroll"><table class="prov">
