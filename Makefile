@@ -14,9 +14,9 @@ D        ?= 10s
 # Every module of the workspace (go.work): the root, the core, the etcd registry.
 PKGS     := ./... ./geerpc/... ./geerpc/registry/etcdregistry/...
 
-# relink redraws the bench page, when there is one, so that it links the
-# chaos and soak pages written after it.
-relink = if [ -f $(REPORTS)/bench.json ]; then $(GO) run ./cmd/geerpc report -dir $(REPORTS) -render; fi
+# relink redraws the pages of the site in $(REPORTS), so that each links
+# the pages written after it.
+relink = $(GO) run ./cmd/geerpc report -dir $(REPORTS) -render
 
 .PHONY: help test bench view chaos soak agents gobench fuzz ci
 

@@ -333,6 +333,9 @@ func figSharesUnequal(r *Report) (*plot.Plot, Figure, bool, error) {
 		Title: fmt.Sprintf("Share of calls per instance, unequal capacity (weights %s, %d in flight)", joinInts(r.Plan.Weights, ":"), r.Plan.FixedFlight),
 		Caption: "Where the balancer sent the calls (counted from the XClient's call info). The instances' service times are inversely proportional to their weights. " +
 			"Random and round robin split evenly whatever the capacity; weighted round robin follows the registered weights, and so does consistent hashing, which gives each instance ring points in proportion to its weight; P2C follows the measured latency and load."}
+	if len(cells) == 0 {
+		return nil, f, false, nil
+	}
 	lat := r.Plan.unequalLatency()
 	label := func(inst string) string {
 		var i int

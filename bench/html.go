@@ -60,7 +60,7 @@ func WriteHTML(w io.Writer, r *Report, figs []Figure, nav []site.Link) error {
 				s.Figures = append(s.Figures, f)
 			}
 		}
-		if len(s.Figures) > 0 {
+		if len(s.Figures) > 0 || s.Peers && len(r.Peers) > 0 {
 			pg.Sections = append(pg.Sections, s)
 		}
 	}

@@ -119,8 +119,10 @@ func checkImage(t *testing.T, path string) {
 	defer f.Close()
 	if strings.HasSuffix(path, ".png") {
 		img, err := png.Decode(f)
-		if err != nil || img.Bounds().Dx() < 800 {
-			t.Errorf("%s: %v (bounds %v)", path, err, img)
+		if err != nil {
+			t.Errorf("%s: %v", path, err)
+		} else if b := img.Bounds(); b.Dx() < 800 || b.Dy() < 400 {
+			t.Errorf("%s: %v, want at least 800x400", path, b)
 		}
 		return
 	}

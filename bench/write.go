@@ -12,7 +12,9 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/geerpclab/geerpc/chaos"
 	"github.com/geerpclab/geerpc/internal/site"
+	"github.com/geerpclab/geerpc/soak"
 )
 
 // The files WriteReport writes into its directory.
@@ -50,6 +52,23 @@ func WriteReport(dir string, r *Report) error {
 		if err := writeFile(filepath.Join(dir, wr.name), r, wr.write); err != nil {
 			return err
 		}
+	}
+	return RelinkSite(dir)
+}
+
+// RelinkSite rewrites the chaos and soak pages of the site rooted at dir,
+// when they are there, so that every page's navigation links every page
+// present: make chaos and make soak write theirs before or after the bench
+// page.
+func RelinkSite(dir string) error {
+	chaosDir, soakDir := filepath.Join(dir, filepath.Dir(site.Chaos)), filepath.Join(dir, filepath.Dir(site.Soak))
+	if _, err := os.Stat(chaosDir); err == nil {
+		if err := chaos.WritePages(chaosDir); err != nil {
+			return err
+		}
+	}
+	if _, err := os.Stat(filepath.Join(soakDir, soak.FileJSON)); err == nil {
+		return soak.WritePage(soakDir)
 	}
 	return nil
 }

@@ -194,14 +194,28 @@ type indexPage struct {
 	Summary bool // summary.txt is there
 }
 
-// WriteIndex (re)writes dir's index.html from every chaos result JSON in
-// dir: one row per scenario with its verdict, linking its page.
-func WriteIndex(dir string) error {
+// WritePages (re)writes the pages of dir from every chaos result JSON in
+// it: <scenario>.html for each, and index.html with one row per scenario
+// and its verdict, linking its page. Each page's navigation links the
+// pages of the site present at the time.
+func WritePages(dir string) error {
 	results, err := readResults(dir)
 	if err != nil {
 		return err
 	}
-	pg := indexPage{Nav: site.Nav(dir, site.Chaos), Verdict: "PASS"}
+	nav := site.Nav(dir, site.Chaos)
+	for _, r := range results {
+		err := writeFile(filepath.Join(dir, r.Scenario.Name+".html"), r, func(w io.Writer, r *Result) error { return WriteHTML(w, r, nav) })
+		if err != nil {
+			return err
+		}
+	}
+	return writeIndex(dir, results, nav)
+}
+
+// writeIndex writes index.html: one row per scenario.
+func writeIndex(dir string, results []*Result, nav []site.Link) error {
+	pg := indexPage{Nav: nav, Verdict: "PASS"}
 	if len(results) > 0 {
 		pg.Prov = site.Prov(latest(results))
 	}
@@ -218,7 +232,7 @@ func WriteIndex(dir string) error {
 		all = append(all, r.Verdicts...)
 	}
 	pg.Verdict = overall(all)
-	_, err = os.Stat(filepath.Join(dir, "summary.txt"))
+	_, err := os.Stat(filepath.Join(dir, "summary.txt"))
 	pg.Summary = err == nil
 	return writeFile(filepath.Join(dir, FileIndex), nil, func(w io.Writer, _ *Result) error { return indexTemplate.Execute(w, pg) })
 }

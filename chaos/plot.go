@@ -284,7 +284,7 @@ func PlotShares(w io.Writer, r *Result, f Format) error {
 	timeOnlyBelow(rows)
 	labelTopRow(r, rows)
 	leg := sharesLegend(r, names)
-	return render(w, r, f, vg.Length(len(fails))*5.2*vg.Inch+legendWidth, vg.Length(len(modes))*2.4*vg.Inch, rows, leg)
+	return render(w, r, f, vg.Length(max(len(fails), 2))*5.2*vg.Inch+legendWidth, vg.Length(len(modes))*2.4*vg.Inch, rows, leg)
 }
 
 func percentTicks() []plot.Tick {

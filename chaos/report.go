@@ -9,8 +9,6 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
-
-	"github.com/geerpclab/geerpc/internal/site"
 )
 
 // WriteText writes the human report of r: provenance as "# " lines, the
@@ -134,10 +132,9 @@ func WriteJSON(w io.Writer, r *Result) error {
 
 // WriteReports writes r's reports into dir: <name>.txt (WriteText),
 // <name>.json (WriteJSON), the timeline and instance-share plots
-// (<name>-timeline and <name>-shares, as PNG and SVG), the timeline as
-// <name>-timeline.csv and the page <name>.html; then it rewrites the
-// folder's index.html from every result there. It returns the paths
-// written.
+// (<name>-timeline and <name>-shares, as PNG and SVG) and the timeline as
+// <name>-timeline.csv; then WritePages rewrites the folder's pages, this
+// run's <name>.html among them. It returns the paths written.
 func WriteReports(dir string, r *Result) ([]string, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("chaos: %w", err)
@@ -154,7 +151,6 @@ func WriteReports(dir string, r *Result) ([]string, error) {
 		{base + "-shares.png", func(w io.Writer, r *Result) error { return PlotShares(w, r, PNG) }},
 		{base + "-shares.svg", func(w io.Writer, r *Result) error { return PlotShares(w, r, SVG) }},
 		{base + "-timeline.csv", WriteTimelineCSV},
-		{base + ".html", func(w io.Writer, r *Result) error { return WriteHTML(w, r, site.Nav(dir, site.Chaos)) }},
 	}
 	var paths []string
 	for _, f := range files {
@@ -163,10 +159,10 @@ func WriteReports(dir string, r *Result) ([]string, error) {
 		}
 		paths = append(paths, f.path)
 	}
-	if err := WriteIndex(dir); err != nil {
+	if err := WritePages(dir); err != nil {
 		return paths, err
 	}
-	return append(paths, filepath.Join(dir, FileIndex)), nil
+	return append(paths, base+".html", filepath.Join(dir, FileIndex)), nil
 }
 
 func writeFile(path string, r *Result, write func(io.Writer, *Result) error) error {

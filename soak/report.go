@@ -75,9 +75,6 @@ func WriteReports(dir string, r *Result) ([]string, error) {
 		{FilePlot + ".png", func(w io.Writer) error { return PlotTimeline(w, r, chaos.PNG) }},
 		{FilePlot + ".svg", func(w io.Writer) error { return PlotTimeline(w, r, chaos.SVG) }},
 		{FileCSV, func(w io.Writer) error { return WriteTimelineCSV(w, r) }},
-		{FileIndex, func(w io.Writer) error {
-			return WriteHTML(w, r, site.Nav(dir, site.Soak), len(r.heapBaseline) > 0 && len(r.heapAfter) > 0)
-		}},
 	}
 	for name, prof := range map[string][]byte{FileBaseline: r.heapBaseline, FileAfter: r.heapAfter} {
 		if len(prof) > 0 {
@@ -99,5 +96,31 @@ func WriteReports(dir string, r *Result) ([]string, error) {
 		}
 		paths = append(paths, p)
 	}
-	return paths, nil
+	if err := WritePage(dir); err != nil {
+		return paths, err
+	}
+	return append(paths, filepath.Join(dir, FileIndex)), nil
+}
+
+// WritePage (re)writes dir's index.html from its soak.json, its
+// navigation linking the pages of the site present at the time.
+func WritePage(dir string) error {
+	b, err := os.ReadFile(filepath.Join(dir, FileJSON))
+	if err != nil {
+		return fmt.Errorf("soak: %w", err)
+	}
+	var r Result
+	if err := json.Unmarshal(b, &r); err != nil {
+		return fmt.Errorf("soak: %s: %w", FileJSON, err)
+	}
+	_, errB := os.Stat(filepath.Join(dir, FileBaseline))
+	_, errA := os.Stat(filepath.Join(dir, FileAfter))
+	var page bytes.Buffer
+	if err := WriteHTML(&page, &r, site.Nav(dir, site.Soak), errB == nil && errA == nil); err != nil {
+		return fmt.Errorf("soak: %s: %w", FileIndex, err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, FileIndex), page.Bytes(), 0o644); err != nil {
+		return fmt.Errorf("soak: %w", err)
+	}
+	return nil
 }

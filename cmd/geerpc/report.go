@@ -13,11 +13,12 @@ import (
 	"time"
 
 	"github.com/geerpclab/geerpc/bench"
+	"github.com/geerpclab/geerpc/internal/site"
 )
 
 func init() {
 	commands["report"] = command{
-		summary: "serve the report in reports/ on loopback, or redraw it from its bench.json",
+		summary: "say where the report site in out/ is, serve it on loopback, or redraw its pages from their JSON",
 		example: "geerpc report -serve 127.0.0.1:8080",
 		run:     runReport,
 	}
@@ -27,7 +28,7 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs := flag.NewFlagSet("report", flag.ContinueOnError)
 	dir := fs.String("dir", "out", "directory of the report (index.html, bench.json); the committed reference run is in reports/")
 	serve := fs.String("serve", "", "serve the report over HTTP at this loopback address, e.g. 127.0.0.1:8080, until interrupted")
-	render := fs.Bool("render", false, "redraw the plots, index.html and the other files from bench.json first")
+	render := fs.Bool("render", false, "first redraw the pages present: the bench page, its plots and files from bench.json, the chaos and soak pages from their JSON")
 	if err := parseFlags(fs, args, stderr); err != nil {
 		return err
 	}
@@ -42,9 +43,9 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 			return err
 		}
 	}
-	index := filepath.Join(*dir, bench.FileIndex)
-	if _, err := os.Stat(index); err != nil {
-		return fmt.Errorf("geerpc: no report in %s (run make bench first): %w", *dir, err)
+	index, err := sitePage(*dir)
+	if err != nil {
+		return err
 	}
 	if *serve == "" {
 		fmt.Fprintf(stdout, "report: %s\n", index)
@@ -53,9 +54,25 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	return serveReport(ctx, *dir, *serve, stdout)
 }
 
-// renderReport redraws the report in dir from its bench.json.
+// sitePage returns the first page of the site in dir: the bench page, or
+// else the chaos or the soak page.
+func sitePage(dir string) (string, error) {
+	for _, p := range []string{site.Bench, site.Chaos, site.Soak} {
+		path := filepath.Join(dir, filepath.FromSlash(p))
+		if _, err := os.Stat(path); err == nil {
+			return path, nil
+		}
+	}
+	return "", fmt.Errorf("geerpc: no report in %s (run make bench, make chaos or make soak first)", dir)
+}
+
+// renderReport redraws the report in dir: the bench page and its files
+// from bench.json when it is there, and the chaos and soak pages.
 func renderReport(dir string) error {
 	f, err := os.Open(filepath.Join(dir, bench.FileJSON))
+	if errors.Is(err, os.ErrNotExist) {
+		return bench.RelinkSite(dir)
+	}
 	if err != nil {
 		return fmt.Errorf("geerpc: %w", err)
 	}
