@@ -18,6 +18,7 @@ const SchemaVersion = "geerpc.loadgen/v1"
 // WriteJSON writes m, closed, as one indented JSON object of the schema
 // SchemaVersion. Provenance is its first field after "schema".
 func WriteJSON(w io.Writer, m *Metrics) error {
+	MarkPartial(m.Timeline)
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(m)
@@ -25,13 +26,16 @@ func WriteJSON(w io.Writer, m *Metrics) error {
 
 // CSVHeader is the header row of WriteCSV.
 var CSVHeader = []string{
-	"start_s", "end_s", "calls", "ok", "errors", "timeouts", "throughput", "p50_ms", "p99_ms", "max_ms",
+	"start_s", "end_s", "calls", "ok", "errors", "timeouts", "throughput", "p50_ms", "p99_ms", "max_ms", "partial",
 }
 
 // WriteCSV writes m's timeline as CSV: provenance as "# " comment lines,
 // then CSVHeader, then one row per interval. Times are seconds from the start
-// of the run; latencies are milliseconds.
+// of the run; latencies are milliseconds; throughput is ok calls over the
+// interval's real length, and an interval shorter than half the others is
+// marked partial (MarkPartial).
 func WriteCSV(w io.Writer, m *Metrics) error {
+	MarkPartial(m.Timeline)
 	if err := m.Provenance.WriteHeader(w, "# "); err != nil {
 		return err
 	}
@@ -57,7 +61,7 @@ func csvRow(iv Interval) []string {
 	ms := func(d time.Duration) string { return f(float64(d)/float64(time.Millisecond), 3) }
 	return []string{
 		f(iv.Start.Seconds(), 3), f(iv.End.Seconds(), 3), i(iv.Calls), i(iv.OK), i(iv.Errors), i(iv.Timeouts),
-		f(iv.Throughput, 1), ms(iv.P50), ms(iv.P99), ms(iv.Max),
+		f(iv.Throughput, 1), ms(iv.P50), ms(iv.P99), ms(iv.Max), strconv.FormatBool(iv.Partial),
 	}
 }
 

@@ -155,3 +155,27 @@ func TestFmtDur(t *testing.T) {
 		}
 	}
 }
+
+func TestCSVMarksTheShortLastIntervalPartial(t *testing.T) {
+	m := &Metrics{Timeline: []Interval{
+		{Start: 0, End: time.Second, Calls: 1000, OK: 1000, Throughput: 1000},
+		{Start: time.Second, End: 2 * time.Second, Calls: 1000, OK: 1000, Throughput: 1000},
+		{Start: 2 * time.Second, End: 2*time.Second + time.Millisecond, Calls: 84, OK: 84, Throughput: 84000},
+	}}
+	var b bytes.Buffer
+	if err := WriteCSV(&b, m); err != nil {
+		t.Fatal(err)
+	}
+	r := csv.NewReader(&b)
+	r.Comment = '#'
+	rows, err := r.ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	col := slices.Index(CSVHeader, "partial")
+	for i, want := range []string{"false", "false", "true"} {
+		if got := rows[i+1][col]; got != want {
+			t.Errorf("interval %d: partial %s, want %s", i, got, want)
+		}
+	}
+}

@@ -53,6 +53,7 @@ func (t *ticker) cut(now time.Duration) {
 		sh.mu.Unlock()
 	}
 	iv := t.acc.interval(t.last, now)
+	iv.Partial = now-t.last < t.r.o.Interval/2
 	t.acc.reset()
 	t.last = now
 	t.intervals = append(t.intervals, iv)

@@ -19,6 +19,22 @@ type Interval struct {
 	P50        time.Duration `json:"p50_ns"`     // 2 significant digits
 	P99        time.Duration `json:"p99_ns"`     // 2 significant digits
 	Max        time.Duration `json:"max_ns"`     // exact
+	// Partial marks an interval shorter than half the others (the run's
+	// last, cut when it stopped): its rate is over a sliver of time, no
+	// figure to plot beside the full ones.
+	Partial bool `json:"partial,omitempty"`
+}
+
+// MarkPartial sets Partial on the intervals of tl shorter than half the
+// longest one.
+func MarkPartial(tl []Interval) {
+	var longest time.Duration
+	for _, iv := range tl {
+		longest = max(longest, iv.End-iv.Start)
+	}
+	for i := range tl {
+		tl[i].Partial = tl[i].End-tl[i].Start < longest/2
+	}
 }
 
 // window accumulates the results of the current interval.
