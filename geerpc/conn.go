@@ -208,7 +208,14 @@ func fatalReadError(err error) bool {
 }
 
 // handle runs one request and replies, or answers a handle timeout first.
+// A request whose deadline passed while it waited for a worker (on a busy
+// machine the wait is a scheduling delay, which can be long) is answered
+// ErrDeadlinePassed without running: its caller has given up on it.
 func (sc *serverConn) handle(req *request) {
+	if req.h.Deadline != 0 && time.Now().UnixNano() >= req.h.Deadline {
+		sc.replyAndRecycle(req, ErrDeadlinePassed)
+		return
+	}
 	ctx, cancel := sc.callContext(req)
 	if cancel != nil {
 		defer cancel()

@@ -12,6 +12,23 @@ import (
 // until the request is encoded; the server writes with enqueue, which never
 // waits for another writer: it leaves its reply to the goroutine writing at
 // the moment, so handlers do not pile up behind one another under load.
+//
+// The invariant enqueue keeps, which makes it correct: a message in queue
+// always has a goroutine that will encode it, the one holding mu. A sender
+// that cannot take mu appends its message and tries mu once more; failing,
+// it leaves. The holder, after every unlock, looks at the queue again and,
+// if anything waits, takes mu back (or leaves it to whoever took it in
+// between, who then owes the same look). A message that went in while mu
+// was held is therefore seen by the holder's look after its unlock.
+//
+// Who owns a server request, at every moment: the reading goroutine, from
+// getRequest until dispatch; the worker pool's queue (under its mu) until a
+// worker takes it; that worker while the method runs; then whichever of
+// the worker and the handle-timeout timer wins req.replied (reply); then
+// this writer, from enqueue until it calls sent after encoding it (or
+// dropping it after a write error); then the request pool, when the
+// request was given up for recycling (replyAndRecycle), or the garbage
+// collector when a timer may still refer to it (handle).
 type msgWriter struct {
 	cc codec.Codec
 	bw codec.BatchWriter // nil when the codec cannot batch
