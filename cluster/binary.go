@@ -33,8 +33,18 @@ func binary(ctx context.Context, bin string) (path string, cleanup func(), err e
 // Build builds the geerpc command into dir with `go build` and returns the
 // binary's path. It must run inside the geerpc module (as tests do).
 func Build(ctx context.Context, dir string) (string, error) {
-	out := filepath.Join(dir, "geerpc")
-	cmd := exec.CommandContext(ctx, "go", "build", "-o", out, "github.com/geerpclab/geerpc/cmd/geerpc")
+	return goBuild(ctx, dir, "geerpc", "github.com/geerpclab/geerpc/cmd/geerpc")
+}
+
+// BuildToxiproxy builds the Toxiproxy server of the module's Toxiproxy
+// version into dir with `go build` and returns the binary's path.
+func BuildToxiproxy(ctx context.Context, dir string) (string, error) {
+	return goBuild(ctx, dir, "toxiproxy-server", "github.com/Shopify/toxiproxy/v2/cmd/server")
+}
+
+func goBuild(ctx context.Context, dir, name, pkg string) (string, error) {
+	out := filepath.Join(dir, name)
+	cmd := exec.CommandContext(ctx, "go", "build", "-o", out, pkg)
 	if msg, err := cmd.CombinedOutput(); err != nil {
 		return "", fmt.Errorf("geerpc: cluster: go build: %w\n%s", err, msg)
 	}

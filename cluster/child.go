@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os/exec"
 	"syscall"
 	"time"
@@ -22,10 +23,16 @@ type child struct {
 // startChild runs the geerpc binary with args and waits until it accepts
 // connections on addr; on failure the child is killed and reaped.
 func startChild(ctx context.Context, opts Options, args []string, addr string) (*child, error) {
-	cmd := exec.Command(opts.Binary, args...)
+	return startProgram(ctx, opts.Binary, args, opts.Stderr, addr)
+}
+
+// startProgram runs bin with args and waits until it accepts connections
+// on addr; on failure the child is killed and reaped.
+func startProgram(ctx context.Context, bin string, args []string, stderr io.Writer, addr string) (*child, error) {
+	cmd := exec.Command(bin, args...)
 	cmd.SysProcAttr = childAttr()
-	if opts.Stderr != nil {
-		cmd.Stderr = opts.Stderr
+	if stderr != nil {
+		cmd.Stderr = stderr
 	}
 	if err := cmd.Start(); err != nil {
 		return nil, err
@@ -37,7 +44,7 @@ func startChild(ctx context.Context, opts Options, args []string, addr string) (
 	}()
 	if err := waitDial(ctx, addr, c.done); err != nil {
 		c.kill()
-		return nil, fmt.Errorf("%s %v: %w", opts.Binary, args, errors.Join(err, c.err))
+		return nil, fmt.Errorf("%s %v: %w", bin, args, errors.Join(err, c.err))
 	}
 	return c, nil
 }

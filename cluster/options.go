@@ -2,6 +2,7 @@ package cluster
 
 import (
 	"errors"
+	"io"
 	"time"
 
 	"github.com/geerpclab/geerpc/geerpc"
@@ -89,7 +90,7 @@ type Options struct {
 	// build` into a temporary directory removed on Close.
 	Binary string
 	// Stderr receives the children's standard error; nil discards it.
-	Stderr interface{ Write([]byte) (int, error) }
+	Stderr io.Writer
 }
 
 func (o Options) ttl() time.Duration {
