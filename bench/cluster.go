@@ -4,124 +4,104 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
-	"net/http"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	toxiclient "github.com/Shopify/toxiproxy/v2/client"
+
+	"github.com/geerpclab/geerpc/cluster"
 	"github.com/geerpclab/geerpc/demo"
 	"github.com/geerpclab/geerpc/geerpc"
 	"github.com/geerpclab/geerpc/geerpc/registry"
 	"github.com/geerpclab/geerpc/geerpc/xclient"
 )
 
-// Cluster is the set of instances a matrix run balances over: demo servers
-// and a registry started in this process on loopback, or instances already
-// running (found by their registry or listed by hand).
+// Cluster is the set of instances a matrix run balances over: demo
+// instances and a registry started by the cluster package on loopback (in
+// this process or as child processes behind Toxiproxy), or instances
+// already running (found by their registry or listed by hand).
 type Cluster struct {
 	discovery func() xclient.Discovery // a fresh discovery per client
-	instances []*instance              // in-process only
-	names     map[string]string        // protocol@addr to instance name, in-process only
+	cl        *cluster.Cluster         // nil for running instances
+	links     *cluster.Links           // processes only: the proxies that slow them
+	svcs      []*demo.Services         // in process only, by instance
+	latency   []time.Duration          // processes only: the latency toxic of each instance
+	names     map[string]string        // protocol@addr to instance name, started clusters only
 	stop      func()
 }
 
-// instance is one in-process demo server.
-type instance struct {
-	name string
-	svc  *demo.Services
+// ClusterOptions say where StartClusterOn starts the instances. The zero
+// value starts them in process.
+type ClusterOptions struct {
+	// Backend is cluster.InProcess (the zero value) or cluster.Processes.
+	Backend cluster.Backend
+	// Binary is the geerpc binary of the process backend (see
+	// cluster.Options.Binary).
+	Binary string
+	// Toxiproxy is the URL of a Toxiproxy server the process backend slows
+	// instances through; empty means one the run starts itself.
+	Toxiproxy string
 }
 
-// StartCluster starts a registry and one demo instance per weight, named
-// i1, i2, ... in replies, each announcing its weight by heartbeat, and
-// waits until the registry lists them all.
+// StartCluster starts a registry and one demo instance per weight in this
+// process; see StartClusterOn.
 func StartCluster(ctx context.Context, weights []int) (*Cluster, error) {
-	regURL, stopReg, err := startRegistry()
-	if err != nil {
-		return nil, fmt.Errorf("bench: starting the registry: %w", err)
+	return StartClusterOn(ctx, ClusterOptions{}, weights)
+}
+
+// StartClusterOn starts a registry and one demo instance per weight, named
+// i1, i2, ... in replies, each announcing its weight by heartbeat, and
+// waits until the registry lists them all. Process instances sit behind
+// Toxiproxy proxies named after them, through which SetLatency slows them.
+func StartClusterOn(ctx context.Context, o ClusterOptions, weights []int) (*Cluster, error) {
+	c := &Cluster{names: map[string]string{}}
+	opts := cluster.Options{Backend: o.Backend, Binary: o.Binary, TTL: time.Minute, Heartbeat: 10 * time.Second}
+	specs := make([]cluster.InstanceSpec, len(weights))
+	for i, w := range weights {
+		specs[i] = cluster.InstanceSpec{Name: fmt.Sprintf("i%d", i+1), Weight: w}
 	}
-	c := &Cluster{names: map[string]string{}, discovery: func() xclient.Discovery {
-		return xclient.NewGeeRegistryDiscovery(regURL, 0)
-	}}
-	stopInstances, err := c.startInstances(regURL, weights)
-	c.stop = func() { stopInstances(); stopReg() }
-	if err == nil {
-		err = c.await(ctx, len(weights))
+	if o.Backend == cluster.InProcess {
+		c.svcs = make([]*demo.Services, len(weights))
+		opts.NewServer = c.newServer
+	} else {
+		links, err := cluster.StartLinks(ctx, o.Toxiproxy, nil)
+		if err != nil {
+			return nil, fmt.Errorf("bench: %w", err)
+		}
+		c.links, c.latency, opts.Front = links, make([]time.Duration, len(weights)), links.Front
 	}
+	cl, err := cluster.Start(ctx, opts, specs)
 	if err != nil {
-		c.stop()
+		c.closeLinks()
 		return nil, fmt.Errorf("bench: starting the cluster: %w", err)
 	}
+	c.cl, c.stop = cl, func() { cl.Close(); c.closeLinks() }
+	for _, in := range cl.Instances() {
+		c.names[in.Addr()] = in.Name()
+	}
+	url := cl.Registry().URL()
+	c.discovery = func() xclient.Discovery { return xclient.NewGeeRegistryDiscovery(url, 0) }
 	return c, nil
 }
 
-// startInstances starts one instance per weight with its heartbeat, and
-// returns a function that stops them all, heartbeats first.
-func (c *Cluster) startInstances(regURL string, weights []int) (func(), error) {
-	hctx, cancel := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	var stops []func()
-	stopAll := func() {
-		cancel()
-		wg.Wait()
-		for _, s := range stops {
-			s()
-		}
-	}
-	for i, w := range weights {
-		in, addr, stopSrv, err := startInstance(fmt.Sprintf("i%d", i+1))
-		if err != nil {
-			return stopAll, err
-		}
-		stops = append(stops, stopSrv)
-		c.instances, c.names[addr] = append(c.instances, in), in.name
-		opts := registry.HeartbeatOptions{Period: 10 * time.Second, Weight: w, Deregister: true}
-		wg.Go(func() { _ = registry.HeartbeatContext(hctx, regURL, addr, opts) })
-	}
-	return stopAll, nil
-}
-
-// startRegistry serves a registry on a loopback port.
-func startRegistry() (string, func(), error) {
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", nil, err
-	}
-	reg := registry.NewWithOptions(registry.Options{TTL: time.Minute})
-	hs := &http.Server{Handler: reg, ReadHeaderTimeout: 5 * time.Second}
-	done := make(chan struct{})
-	go func() { defer close(done); _ = hs.Serve(lis) }()
-	url := "http://" + lis.Addr().String() + registry.DefaultPath
-	return url, func() { _ = hs.Close(); <-done }, nil
-}
-
-// startInstance serves the demo services named name on a loopback port.
-func startInstance(name string) (*instance, string, func(), error) {
+// newServer serves the demo services of an in-process instance and keeps
+// them, so that SetLatency can slow it. Instances start at once, so svcs
+// is written by index only.
+func (c *Cluster) newServer(spec cluster.InstanceSpec, _ <-chan struct{}) (*geerpc.Server, error) {
+	var i int
+	_, _ = fmt.Sscanf(spec.Name, "i%d", &i)
 	srv := geerpc.NewServer()
-	svc, err := demo.RegisterAll(srv, demo.Config{Instance: name})
-	if err != nil {
-		return nil, "", nil, err
+	svc, err := demo.RegisterAll(srv, demo.Config{Instance: spec.Name})
+	if err == nil {
+		c.svcs[i-1] = svc
 	}
-	addr, stop, err := serveOver(srv, "tcp")
-	if err != nil {
-		return nil, "", nil, err
-	}
-	return &instance{name: name, svc: svc}, addr, stop, nil
+	return srv, err
 }
 
-// await polls the registry until it lists n instances.
-func (c *Cluster) await(ctx context.Context, n int) error {
-	d := c.discovery()
-	for {
-		if got, _ := d.GetAll(); len(got) >= n {
-			return nil
-		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("waiting for %d instances in the registry: %w", n, ctx.Err())
-		case <-time.After(20 * time.Millisecond):
-		}
-		d = c.discovery() // a new discovery asks the registry at once
+func (c *Cluster) closeLinks() {
+	if c.links != nil {
+		c.links.Close()
 	}
 }
 
@@ -151,16 +131,49 @@ func RemoteCluster(registryURL string, instances []string) (*Cluster, error) {
 	return nil, errors.New("bench: a remote cluster needs a registry URL or instances")
 }
 
-// Local reports whether the cluster runs in this process, so that its
+// Local reports whether the cluster was started by this run, so that its
 // latency can be set.
-func (c *Cluster) Local() bool { return len(c.instances) > 0 }
+func (c *Cluster) Local() bool { return c.cl != nil }
 
-// SetLatency sets the extra Work.Sleep latency of in-process instance i
-// (from 0); it does nothing on a remote cluster.
-func (c *Cluster) SetLatency(i int, d time.Duration) {
-	if i >= 0 && i < len(c.instances) {
-		c.instances[i].svc.SetLatency(d)
+// Size returns the number of instances of a started cluster, else 0.
+func (c *Cluster) Size() int {
+	if c.cl == nil {
+		return 0
 	}
+	return len(c.cl.Instances())
+}
+
+// SetLatency slows instance i (from 0) by d: in process its Work.Sleep
+// takes d longer, as a process its replies cross a latency toxic of d on
+// its proxy. It does nothing on running instances.
+func (c *Cluster) SetLatency(ctx context.Context, i int, d time.Duration) error {
+	switch {
+	case c.svcs != nil && i >= 0 && i < len(c.svcs):
+		c.svcs[i].SetLatency(d)
+	case c.links != nil && i >= 0 && i < len(c.latency) && c.latency[i] != d:
+		return c.setToxic(ctx, i, d)
+	}
+	return nil
+}
+
+// setToxic replaces the latency toxic of process instance i.
+func (c *Cluster) setToxic(ctx context.Context, i int, d time.Duration) error {
+	name := fmt.Sprintf("i%d", i+1)
+	if c.latency[i] > 0 {
+		if err := c.links.RemoveToxic(ctx, name, "bench-latency"); err != nil {
+			return err
+		}
+		c.latency[i] = 0
+	}
+	if d > 0 {
+		t := toxiclient.Toxic{Name: "bench-latency", Type: "latency", Stream: "downstream", Toxicity: 1,
+			Attributes: toxiclient.Attributes{"latency": d.Milliseconds()}}
+		if err := c.links.AddToxic(ctx, name, t); err != nil {
+			return err
+		}
+		c.latency[i] = d
+	}
+	return nil
 }
 
 // Client returns an XClient over the cluster that balances by mode. It
@@ -243,7 +256,7 @@ func (t *tally) since(from time.Time) map[string]int64 {
 	return out
 }
 
-// Close stops the in-process instances and registry.
+// Close stops the instances, the registry and the proxies it started.
 func (c *Cluster) Close() { c.stop() }
 
 // AllModes are the balancing modes a matrix compares, in report order.

@@ -103,13 +103,13 @@ func TestUnequalServiceTimesFollowTheWeights(t *testing.T) {
 }
 
 func TestRemoteInstancesRunOnlyTheSweeps(t *testing.T) {
+	running, err := StartCluster(t.Context(), []int{1, 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer running.Close()
 	var addrs []string
-	for _, name := range []string{"a", "b"} {
-		_, addr, stop, err := startInstance(name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer stop()
+	for addr := range running.names {
 		addrs = append(addrs, addr)
 	}
 	p := tinyPlan()

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/geerpclab/geerpc/cluster"
 	"github.com/geerpclab/geerpc/geerpc/xclient"
 	"github.com/geerpclab/geerpc/internal/provenance"
 	"github.com/geerpclab/geerpc/loadgen"
@@ -24,6 +25,9 @@ type Options struct {
 	// Instances, when set (and Registry is not), lists running instances
 	// (protocol@addr) to measure the modes on.
 	Instances []string
+	// Cluster says where the started instances run: in this process (the
+	// zero value) or as child processes, slowed through Toxiproxy.
+	Cluster ClusterOptions
 	// SkipPeers leaves out the comparison with net/rpc, grpc-go and the
 	// ceiling (and the targets that need it).
 	SkipPeers bool
@@ -42,7 +46,7 @@ func RunMatrix(ctx context.Context, o Options) (*Report, error) {
 	}
 	o.Plan.Modes = modeNames(o.Plan.modes()) // aliases to the names reports use
 	m := &matrix{o: o, plan: o.Plan, prog: newTicker(o, o.Plan)}
-	m.rep = &Report{Schema: SchemaVersion, Provenance: provenance.Collect(ctx), Plan: o.Plan, Cluster: "in-process"}
+	m.rep = &Report{Schema: SchemaVersion, Provenance: provenance.Collect(ctx), Plan: o.Plan, Cluster: clusterLabel(o.Cluster)}
 	start := time.Now()
 	err := m.run(ctx)
 	m.rep.Elapsed = time.Since(start)
@@ -86,6 +90,14 @@ func (m *matrix) run(ctx context.Context) error {
 	return nil
 }
 
+// clusterLabel names where the started instances run, for the report.
+func clusterLabel(o ClusterOptions) string {
+	if o.Backend == cluster.Processes {
+		return "processes"
+	}
+	return "in-process"
+}
+
 func (m *matrix) note(format string, args ...any) {
 	m.rep.Notes = append(m.rep.Notes, fmt.Sprintf(format, args...))
 }
@@ -93,7 +105,7 @@ func (m *matrix) note(format string, args ...any) {
 // runHealthy runs the concurrency and open-loop sweeps on three healthy
 // instances.
 func (m *matrix) runHealthy(ctx context.Context) error {
-	cl, err := StartCluster(ctx, []int{1, 1, 1})
+	cl, err := StartClusterOn(ctx, m.o.Cluster, []int{1, 1, 1})
 	if err != nil {
 		return err
 	}
@@ -126,7 +138,7 @@ func (m *matrix) sweeps(ctx context.Context, cl *Cluster, workload string) error
 
 // runSlow slows the last of three instances by each SlowBy in turn.
 func (m *matrix) runSlow(ctx context.Context) error {
-	cl, err := StartCluster(ctx, []int{1, 1, 1})
+	cl, err := StartClusterOn(ctx, m.o.Cluster, []int{1, 1, 1})
 	if err != nil {
 		return err
 	}
@@ -144,7 +156,7 @@ func (m *matrix) runSlow(ctx context.Context) error {
 // runUnequal weighs the instances by Plan.Weights with matching service
 // times.
 func (m *matrix) runUnequal(ctx context.Context) error {
-	cl, err := StartCluster(ctx, m.plan.Weights)
+	cl, err := StartClusterOn(ctx, m.o.Cluster, m.plan.Weights)
 	if err != nil {
 		return err
 	}
@@ -231,8 +243,10 @@ func (m *matrix) runCells(ctx context.Context, cl *Cluster, specs []cellSpec) er
 
 // runOnce measures one spec once with a fresh XClient.
 func (m *matrix) runOnce(ctx context.Context, cl *Cluster, s cellSpec, rec *spectrum) (figures, error) {
-	for i := range cl.instances {
-		cl.SetLatency(i, at(s.latency, i))
+	for i := range cl.Size() {
+		if err := cl.SetLatency(ctx, i, at(s.latency, i)); err != nil {
+			return figures{}, err
+		}
 	}
 	x := cl.Client(s.mode)
 	defer x.Close()

@@ -5,12 +5,15 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/url"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/geerpclab/geerpc/bench"
+	"github.com/geerpclab/geerpc/cluster"
 )
 
 func init() {
@@ -27,7 +30,7 @@ func init() {
 // benchFlags are the flags of geerpc bench.
 type benchFlags struct {
 	out, size, modes, inflight, registry string
-	instances                            string
+	instances, cluster, toxiproxy        string
 	rounds                               int
 	duration                             time.Duration
 	peers, quiet                         bool
@@ -44,6 +47,8 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.StringVar(&f.inflight, "inflight", "", "comma-separated calls in flight of the concurrency sweep (default: the size's)")
 	fs.StringVar(&f.registry, "registry", "", "measure the instances of this running registry (host:port or URL, loopback) instead of in-process ones")
 	fs.StringVar(&f.instances, "instances", "", "measure these running instances (comma-separated protocol@127.0.0.1:port)")
+	fs.StringVar(&f.cluster, "cluster", "inproc", "where started instances run: inproc (in this process) or procs (geerpc serve children behind Toxiproxy)")
+	fs.StringVar(&f.toxiproxy, "toxiproxy", "", "with -cluster procs: URL of a running Toxiproxy server on loopback (empty: one served by this process)")
 	fs.BoolVar(&f.peers, "peers", true, "compare with net/rpc, grpc-go and the raw TCP ceiling")
 	fs.BoolVar(&f.quiet, "q", false, "no progress lines")
 	if err := parseFlags(fs, args, stderr); err != nil {
@@ -87,7 +92,39 @@ func (f benchFlags) options() (bench.Options, error) {
 		return bench.Options{}, err
 	}
 	o := bench.Options{Plan: plan, SkipPeers: !f.peers}
+	if o.Cluster, err = f.clusterOptions(); err != nil {
+		return bench.Options{}, err
+	}
 	return o, f.targets(&o)
+}
+
+// clusterOptions reads -cluster and -toxiproxy; processes run this very
+// executable as geerpc serve and geerpc registry.
+func (f benchFlags) clusterOptions() (bench.ClusterOptions, error) {
+	b, err := cluster.ParseBackend(f.cluster)
+	if err != nil {
+		return bench.ClusterOptions{}, usageError{fmt.Sprintf("-cluster %q: want inproc or procs", f.cluster)}
+	}
+	if f.toxiproxy != "" && b != cluster.Processes {
+		return bench.ClusterOptions{}, usageError{"-toxiproxy needs -cluster procs"}
+	}
+	if err := checkLoopbackURL("-toxiproxy", f.toxiproxy); err != nil {
+		return bench.ClusterOptions{}, err
+	}
+	exe, _ := os.Executable()
+	return bench.ClusterOptions{Backend: b, Binary: exe, Toxiproxy: f.toxiproxy}, nil
+}
+
+// checkLoopbackURL refuses a URL whose host is not a loopback address.
+func checkLoopbackURL(flagName, raw string) error {
+	if raw == "" {
+		return nil
+	}
+	u, err := url.Parse(raw)
+	if err != nil || u.Scheme != "http" || !loopbackHost(u.Hostname()) {
+		return usageError{fmt.Sprintf("%s %q: want a loopback URL such as http://127.0.0.1:8474", flagName, raw)}
+	}
+	return nil
 }
 
 // override changes the size's plan as the flags say.
