@@ -36,7 +36,6 @@ require (
 	github.com/golang/protobuf v1.5.4 // indirect
 	github.com/google/go-cmp v0.7.0 // indirect
 	github.com/google/uuid v1.6.0 // indirect
-	github.com/gorilla/mux v1.8.0 // indirect
 	github.com/gorilla/websocket v1.5.3 // indirect
 	github.com/grpc-ecosystem/go-grpc-middleware/providers/prometheus v1.1.0 // indirect
 	github.com/grpc-ecosystem/go-grpc-middleware/v2 v2.3.3 // indirect
@@ -87,6 +86,8 @@ require (
 require (
 	github.com/geerpclab/geerpc/geerpc v0.0.0
 	github.com/geerpclab/geerpc/geerpc/registry/etcdregistry v0.0.0
+	github.com/gorilla/mux v1.8.0
+	golang.org/x/sync v0.25.0
 )
 
 replace (

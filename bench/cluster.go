@@ -65,7 +65,7 @@ func StartClusterOn(ctx context.Context, o ClusterOptions, weights []int) (*Clus
 		c.svcs = make([]*demo.Services, len(weights))
 		opts.NewServer = c.newServer
 	} else {
-		links, err := cluster.StartLinks(ctx, o.Toxiproxy, nil)
+		links, err := cluster.StartLinks(ctx, o.Toxiproxy)
 		if err != nil {
 			return nil, fmt.Errorf("bench: %w", err)
 		}

@@ -36,12 +36,6 @@ func Build(ctx context.Context, dir string) (string, error) {
 	return goBuild(ctx, dir, "geerpc", "github.com/geerpclab/geerpc/cmd/geerpc")
 }
 
-// BuildToxiproxy builds the Toxiproxy server of the module's Toxiproxy
-// version into dir with `go build` and returns the binary's path.
-func BuildToxiproxy(ctx context.Context, dir string) (string, error) {
-	return goBuild(ctx, dir, "toxiproxy-server", "github.com/Shopify/toxiproxy/v2/cmd/server")
-}
-
 func goBuild(ctx context.Context, dir, name, pkg string) (string, error) {
 	out := filepath.Join(dir, name)
 	cmd := exec.CommandContext(ctx, "go", "build", "-o", out, pkg)

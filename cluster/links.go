@@ -6,13 +6,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net"
-	"os"
+	"net/http"
 	"sync"
 	"time"
 
+	toxiproxy "github.com/Shopify/toxiproxy/v2"
 	toxiclient "github.com/Shopify/toxiproxy/v2/client"
+	"github.com/gorilla/mux"
+	"github.com/rs/zerolog"
 )
 
 // ErrLink is wrapped by the errors of Links.
@@ -23,26 +25,25 @@ var ErrLink = errors.New("geerpc: cluster: toxiproxy")
 const LinkTimeout = 5 * time.Second
 
 // Links drives the proxies of a Toxiproxy server over its HTTP API, through
-// Toxiproxy's own client package: a server the harness started itself (a
-// toxiproxy-server child built by go from the module's Toxiproxy version)
-// or one a user runs. Proxies are named after the instance they front.
+// Toxiproxy's own client package: a server the harness serves itself (the
+// module's Toxiproxy server package on a loopback port of this process) or
+// one a user runs. Proxies are named after the instance they front.
 // Links is safe for concurrent use.
 type Links struct {
-	url     string
-	client  *toxiclient.Client
-	srv     *child // the server this Links started, or nil
-	cleanup func()
+	url        string
+	client     *toxiclient.Client
+	stopServer func() // stops the server this Links started
 
 	mu      sync.Mutex // protects following
 	created []string   // proxies this Links created, deleted on Close
 }
 
 // StartLinks connects to the Toxiproxy server at url (http://host:port), or
-// with an empty url builds and starts one on a free 127.0.0.1 port.
-func StartLinks(ctx context.Context, url string, stderr io.Writer) (*Links, error) {
-	l := &Links{url: url, cleanup: func() {}}
+// with an empty url serves one in this process on a free 127.0.0.1 port.
+func StartLinks(ctx context.Context, url string) (*Links, error) {
+	l := &Links{url: url, stopServer: func() {}}
 	if url == "" {
-		if err := l.startServer(ctx, stderr); err != nil {
+		if err := l.startServer(); err != nil {
 			return nil, err
 		}
 	}
@@ -55,30 +56,46 @@ func StartLinks(ctx context.Context, url string, stderr io.Writer) (*Links, erro
 	return l, nil
 }
 
-// startServer builds toxiproxy-server into a temporary directory and runs it.
-func (l *Links) startServer(ctx context.Context, stderr io.Writer) error {
-	dir, err := os.MkdirTemp("", "geerpc-toxiproxy-")
+// startServer serves Toxiproxy's HTTP API, from the module's Toxiproxy
+// server package, on a free 127.0.0.1 port of this process.
+func (l *Links) startServer() error {
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		return err
-	}
-	l.cleanup = func() { _ = os.RemoveAll(dir) }
-	bin, err := BuildToxiproxy(ctx, dir)
-	if err != nil {
-		l.cleanup()
-		return err
-	}
-	addr, err := freePort()
-	if err != nil {
-		l.cleanup()
-		return err
-	}
-	host, port, _ := net.SplitHostPort(addr)
-	if l.srv, err = startProgram(ctx, bin, []string{"-host", host, "-port", port}, stderr, addr); err != nil {
-		l.cleanup()
 		return fmt.Errorf("%w: %w", ErrLink, err)
 	}
-	l.url = "http://" + addr
+	api := toxiproxy.NewServer(toxiproxy.NewMetricsContainer(nil), zerolog.Nop())
+	hs := &http.Server{Handler: apiRoutes(api), ReadHeaderTimeout: 5 * time.Second}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = hs.Serve(lis)
+	}()
+	l.url = "http://" + lis.Addr().String()
+	l.stopServer = func() {
+		_ = hs.Close()
+		<-done
+		_ = api.Collection.Clear()
+	}
 	return nil
+}
+
+// apiRoutes routes Toxiproxy's API paths to the server's handlers, which
+// read their path variables through gorilla/mux.
+func apiRoutes(api *toxiproxy.ApiServer) http.Handler {
+	r := mux.NewRouter()
+	r.HandleFunc("/reset", api.ResetState).Methods(http.MethodPost)
+	r.HandleFunc("/version", api.Version).Methods(http.MethodGet)
+	r.HandleFunc("/proxies", api.ProxyIndex).Methods(http.MethodGet)
+	r.HandleFunc("/proxies", api.ProxyCreate).Methods(http.MethodPost)
+	r.HandleFunc("/proxies/{proxy}", api.ProxyShow).Methods(http.MethodGet)
+	r.HandleFunc("/proxies/{proxy}", api.ProxyUpdate).Methods(http.MethodPost)
+	r.HandleFunc("/proxies/{proxy}", api.ProxyDelete).Methods(http.MethodDelete)
+	r.HandleFunc("/proxies/{proxy}/toxics", api.ToxicIndex).Methods(http.MethodGet)
+	r.HandleFunc("/proxies/{proxy}/toxics", api.ToxicCreate).Methods(http.MethodPost)
+	r.HandleFunc("/proxies/{proxy}/toxics/{toxic}", api.ToxicShow).Methods(http.MethodGet)
+	r.HandleFunc("/proxies/{proxy}/toxics/{toxic}", api.ToxicUpdate).Methods(http.MethodPost)
+	r.HandleFunc("/proxies/{proxy}/toxics/{toxic}", api.ToxicDelete).Methods(http.MethodDelete)
+	return http.TimeoutHandler(r, 25*time.Second, "")
 }
 
 // URL returns the Toxiproxy API's URL.
@@ -203,9 +220,6 @@ func (l *Links) Close() {
 			}
 		}
 	}
-	if l.srv != nil {
-		l.srv.kill()
-		l.srv = nil
-	}
-	l.cleanup()
+	l.stopServer()
+	l.stopServer = func() {}
 }

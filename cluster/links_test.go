@@ -21,7 +21,7 @@ func timedEcho(t *testing.T, addr string) time.Duration {
 func TestLinksSlowAnInstanceAndResetAtTheEnd(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	links, err := StartLinks(ctx, "", nil)
+	links, err := StartLinks(ctx, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -60,7 +60,7 @@ func TestLinksRefuseAServerThatIsNotThere(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := StartLinks(context.Background(), "http://"+addr, nil); err == nil {
+	if _, err := StartLinks(context.Background(), "http://"+addr); err == nil {
 		t.Fatal("StartLinks on a closed port succeeded")
 	}
 }
