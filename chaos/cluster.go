@@ -4,60 +4,108 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"time"
 
-	"github.com/geerpclab/geerpc/geerpc/registry"
+	geecluster "github.com/geerpclab/geerpc/cluster"
+	"github.com/geerpclab/geerpc/demo"
+	"github.com/geerpclab/geerpc/geerpc"
 )
 
-// cluster is a scenario's world: the registry, the embedded Toxiproxy and
-// the instances.
+// ClusterOptions say where a run's instances run. The zero value runs them
+// in this process behind an embedded Toxiproxy.
+type ClusterOptions struct {
+	// Backend is geecluster.InProcess (the zero value) or geecluster.Processes:
+	// each instance a geerpc serve child, the registry a geerpc registry
+	// child, the links proxies of a Toxiproxy server.
+	Backend geecluster.Backend
+	// Binary is the geerpc binary of the process backend (see
+	// geecluster.Options.Binary).
+	Binary string
+	// Toxiproxy is the URL of the Toxiproxy server of the process backend;
+	// empty means one served by this process.
+	Toxiproxy string
+}
+
+// cluster is a scenario's world: the registry, the links and the instances.
 type cluster struct {
 	s     *Scenario
-	links *Links
-	reg   *registryServer
+	cl    *geecluster.Cluster
+	reg   *geecluster.Registry
+	links *geecluster.Links // process backend only
 	ins   []*instance
 	names map[string]string // client address -> instance name
 }
 
 // startCluster starts the registry and every instance, and waits until the
 // registry lists them all.
-func startCluster(ctx context.Context, s *Scenario, seed uint64) (*cluster, error) {
-	reg, err := startRegistry(s.Registry.ttl())
+func startCluster(ctx context.Context, s *Scenario, seed uint64, co ClusterOptions) (*cluster, error) {
+	c := &cluster{s: s, names: map[string]string{}}
+	for i, spec := range s.Instances {
+		c.ins = append(c.ins, &instance{spec: spec, inj: NewCallInjector(seed + uint64(i)*0x1000193),
+			svc: demo.New(demo.Config{Instance: spec.Name})})
+	}
+	opts := geecluster.Options{Backend: co.Backend, Binary: co.Binary, TTL: s.Registry.ttl(), Heartbeat: s.Registry.heartbeat(),
+		ListTimeout: 10 * time.Second, NewServer: c.newServer}
+	front, err := c.linker(ctx, co)
 	if err != nil {
 		return nil, err
 	}
-	c := &cluster{s: s, links: NewLinks(), reg: reg, names: map[string]string{}}
-	for i, spec := range s.Instances {
-		in, err := startInstance(ctx, spec, c.links, reg, s.Registry, seed+uint64(i)*0x1000193)
-		if err != nil {
-			c.close()
-			return nil, err
-		}
-		c.ins = append(c.ins, in)
-		c.names[in.Addr()] = spec.Name
+	opts.Front = front
+	if c.cl, err = geecluster.Start(ctx, opts, c.specs()); err != nil {
+		c.closeLinks()
+		return nil, fmt.Errorf("chaos: %w", err)
 	}
-	if err := c.waitListed(ctx); err != nil {
-		c.close()
-		return nil, err
+	c.reg = c.cl.Registry()
+	for _, in := range c.ins {
+		in.c = c.cl.Instance(in.spec.Name)
+		c.names[in.Addr()] = in.spec.Name
 	}
 	return c, nil
 }
 
-// waitListed waits until the registry lists every instance.
-func (c *cluster) waitListed(ctx context.Context) error {
-	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
-	for {
-		items, err := registry.FetchServers(ctx, client, c.reg.URL())
-		if err == nil && len(items) == len(c.ins) {
-			return nil
-		}
-		if !wait(ctx, nil, 20*time.Millisecond) {
-			return fmt.Errorf("chaos: instances not registered: %d of %d listed: %w", len(items), len(c.ins), errors.Join(err, ctx.Err()))
-		}
+// specs returns the cluster package's specs of the scenario's instances.
+func (c *cluster) specs() []geecluster.InstanceSpec {
+	out := make([]geecluster.InstanceSpec, len(c.ins))
+	for i, in := range c.ins {
+		out[i] = geecluster.InstanceSpec{Name: in.spec.Name, Weight: in.spec.Weight}
 	}
+	return out
+}
+
+// linker returns the Front hook that puts each instance behind its link:
+// an embedded proxy in process, a Toxiproxy server's proxy for processes.
+// Instances start at once; each hook call sets its own instance's proxy.
+func (c *cluster) linker(ctx context.Context, co ClusterOptions) (func(geecluster.InstanceSpec, string) (string, error), error) {
+	if co.Backend == geecluster.InProcess {
+		links := NewLinks()
+		return func(spec geecluster.InstanceSpec, listen string) (string, error) {
+			p, err := links.Proxy(spec.Name, listen)
+			if err != nil {
+				return "", err
+			}
+			c.ins[c.s.instance(spec.Name)].proxy = p
+			return p.Addr(), nil
+		}, nil
+	}
+	links, err := geecluster.StartLinks(ctx, co.Toxiproxy)
+	if err != nil {
+		return nil, fmt.Errorf("chaos: %w", err)
+	}
+	c.links = links
+	return func(spec geecluster.InstanceSpec, listen string) (string, error) {
+		addr, err := links.Front(spec, listen)
+		if err == nil {
+			c.ins[c.s.instance(spec.Name)].proxy = &serverLink{links: links, name: spec.Name, addr: addr, toxics: map[string]bool{}}
+		}
+		return addr, err
+	}, nil
+}
+
+// newServer serves an in-process instance's demo services behind its call
+// faults.
+func (c *cluster) newServer(spec geecluster.InstanceSpec, stop <-chan struct{}) (*geerpc.Server, error) {
+	in := c.ins[c.s.instance(spec.Name)]
+	return newFaultyServer(in.svc, in.inj, in.spec.ServiceTime.D(), stop)
 }
 
 // instance returns the instance named name.
@@ -65,18 +113,30 @@ func (c *cluster) instance(name string) *instance {
 	return c.ins[c.s.instance(name)]
 }
 
-// close stops every instance and the registry.
+// close stops every instance, the registry and the links.
 func (c *cluster) close() {
+	c.cl.Close()
 	for _, in := range c.ins {
-		in.close()
+		if in.proxy != nil {
+			in.proxy.Close()
+		}
 	}
-	c.reg.down()
+	c.closeLinks()
 }
+
+func (c *cluster) closeLinks() {
+	if c.links != nil {
+		c.links.Close()
+	}
+}
+
+// procs reports whether the instances are processes.
+func (c *cluster) procs() bool { return c.cl.Backend() == geecluster.Processes }
 
 // apply starts fault id.
 func (c *cluster) apply(ctx context.Context, id int, f FaultSpec) error {
 	if f.Type == FaultRegistryDown {
-		c.reg.down()
+		c.reg.Down()
 		return nil
 	}
 	var errs []error
@@ -95,27 +155,39 @@ func (c *cluster) applyOn(ctx context.Context, in *instance, id int, f FaultSpec
 	}
 	switch f.Type {
 	case FaultDeadHeartbeat:
-		in.stopHeartbeat()
+		return in.c.StopHeartbeat()
+	case FaultFreeze:
+		return in.c.Freeze()
 	case FaultZombie:
-		in.stopHeartbeat()
-		in.proxy.Stop()
-		in.kill()
+		if !c.procs() {
+			in.proxy.Stop() // in process, the host's connections go with it
+		}
+		in.c.Kill()
 	case FaultKill:
-		in.stopHeartbeat()
-		err := deregister(ctx, c.reg.URL(), in.Addr())
-		// drain: clients stop picking it within one refresh interval
-		wait(ctx, nil, c.s.Registry.refresh()+50*time.Millisecond)
-		in.shutdown(time.Second)
-		in.proxy.Stop()
-		return err
+		return c.stop(ctx, in)
 	}
 	return nil
+}
+
+// stop stops in cleanly: out of the registry, drained for one refresh
+// interval (a process deregisters and drains by itself on SIGTERM), then
+// stopped with a second's grace.
+func (c *cluster) stop(ctx context.Context, in *instance) error {
+	if c.procs() {
+		return in.c.Stop(ctx, time.Second)
+	}
+	_ = in.c.StopHeartbeat()
+	err := geecluster.Deregister(ctx, c.reg.URL(), in.Addr())
+	wait(ctx, nil, c.s.Registry.refresh()+50*time.Millisecond)
+	err = errors.Join(err, in.c.Stop(ctx, time.Second))
+	in.proxy.Stop()
+	return err
 }
 
 // clear ends fault id.
 func (c *cluster) clear(ctx context.Context, id int, f FaultSpec) error {
 	if f.Type == FaultRegistryDown {
-		return c.reg.up(ctx)
+		return c.reg.Up(ctx)
 	}
 	var errs []error
 	for _, name := range f.Instances {
@@ -134,15 +206,16 @@ func (c *cluster) clearOn(ctx context.Context, in *instance, id int, f FaultSpec
 	}
 	switch f.Type {
 	case FaultDeadHeartbeat:
-		in.startHeartbeat(ctx)
+		return in.c.StartHeartbeat(ctx)
+	case FaultFreeze:
+		return in.c.Thaw()
 	case FaultZombie, FaultKill:
-		if err := in.restart(ctx); err != nil {
-			return err
-		}
 		if err := in.proxy.Start(); err != nil {
 			return err
 		}
-		in.startHeartbeat(ctx)
+		if err := in.c.Restart(ctx); err != nil {
+			return fmt.Errorf("%w: restart %s: %w", ErrFault, in.spec.Name, err)
+		}
 	}
 	return nil
 }

@@ -29,7 +29,7 @@ func StartCluster(ctx context.Context, specs []InstanceSpec, reg RegistrySpec, s
 		}
 	}
 	s := &Scenario{Name: "cluster", Instances: slices.Clone(specs), Registry: reg}
-	c, err := startCluster(ctx, s, seed)
+	c, err := startCluster(ctx, s, seed, ClusterOptions{})
 	if err != nil {
 		return nil, err
 	}

@@ -30,7 +30,7 @@ func testCluster(t *testing.T) *cluster {
 	if err := s.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	c, err := startCluster(t.Context(), s, testSeed(t))
+	c, err := startCluster(t.Context(), s, testSeed(t), ClusterOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -19,6 +19,7 @@ const (
 	FaultZombie        FaultType = "zombie"         // registry: die without deregistering, restart at the end
 	FaultKill          FaultType = "kill"           // registry: deregister, drain, stop, restart at the end
 	FaultRegistryDown  FaultType = "registry_down"  // registry: the registry's HTTP server is down
+	FaultFreeze        FaultType = "freeze"         // process: SIGSTOP (socket open, heartbeats stop), SIGCONT at the end
 )
 
 // faultClass groups the fault types by what they act on.
@@ -28,7 +29,7 @@ const (
 	classUnknown faultClass = iota
 	classLink
 	classCall
-	classLifecycle // dead_heartbeat, zombie, kill: the instance's life
+	classLifecycle // dead_heartbeat, zombie, kill, freeze: the instance's life
 	classRegistry
 )
 
@@ -38,7 +39,7 @@ func (t FaultType) class() faultClass {
 		return classLink
 	case FaultDelay, FaultAbort, FaultDropReply, FaultDropRequest:
 		return classCall
-	case FaultDeadHeartbeat, FaultZombie, FaultKill:
+	case FaultDeadHeartbeat, FaultZombie, FaultKill, FaultFreeze:
 		return classLifecycle
 	case FaultRegistryDown:
 		return classRegistry
@@ -50,7 +51,7 @@ func (t FaultType) class() faultClass {
 var faultTypes = []FaultType{
 	FaultLatency, FaultBandwidth, FaultBlackhole, FaultReset, FaultDown,
 	FaultDelay, FaultAbort, FaultDropReply, FaultDropRequest,
-	FaultDeadHeartbeat, FaultZombie, FaultKill, FaultRegistryDown,
+	FaultDeadHeartbeat, FaultZombie, FaultKill, FaultRegistryDown, FaultFreeze,
 }
 
 // exclusive reports whether faults of types a and b may not overlap on the

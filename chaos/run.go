@@ -29,6 +29,9 @@ type Options struct {
 	// Provenance is recorded in the results; the zero value means
 	// provenance.Collect at the start of the run.
 	Provenance provenance.Info
+	// Cluster says where the instances run; the zero value runs them in
+	// this process.
+	Cluster ClusterOptions
 }
 
 // Run runs scenario s: it starts the registry and the instances behind their
@@ -42,6 +45,9 @@ type Options struct {
 // wraps ErrInterrupted. Other errors mean the run could not start.
 func Run(ctx context.Context, s *Scenario, opts Options) (*Result, error) {
 	if err := s.Validate(); err != nil {
+		return nil, err
+	}
+	if err := CheckApplicable(s, opts.Cluster); err != nil {
 		return nil, err
 	}
 	res := newResult(ctx, s, opts)
@@ -82,7 +88,7 @@ func execute(ctx context.Context, s *Scenario, res *Result, opts Options) error 
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	c, err := startCluster(ctx, s, res.Seed)
+	c, err := startCluster(ctx, s, res.Seed, opts.Cluster)
 	if err != nil {
 		return err
 	}

@@ -14,16 +14,17 @@ import (
 	"time"
 
 	"github.com/geerpclab/geerpc/chaos"
+	"github.com/geerpclab/geerpc/cluster"
 	"github.com/geerpclab/geerpc/internal/provenance"
 )
 
 func init() {
 	commands["chaos"] = command{
 		summary: "inject faults into live runs, check invariants and plot each balancing mode",
-		about: "Runs each scenario on an in-process cluster once per balancing and fail mode, checks its invariants and\n" +
+		about: "Runs each scenario on a cluster (in process, or -cluster procs) once per balancing and fail mode, checks its invariants and\n" +
 			"writes verdicts, timelines and shares to -out. -scenario takes a file, a glob or a built-in's name.",
 		example: "geerpc chaos -scenario slow-instance",
-		usage:   "chaos -scenario FILE|GLOB|NAME [-out DIR] [-seed N] [-q]",
+		usage:   "chaos -scenario FILE|GLOB|NAME [-cluster inproc|procs] [-toxiproxy URL] [-out DIR] [-seed N] [-q]",
 		more:    listBuiltinScenarios,
 		run:     runChaos,
 	}
@@ -38,17 +39,26 @@ type chaosRun struct {
 func runChaos(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("chaos", flag.ContinueOnError)
 	pattern := fs.String("scenario", "", "scenario file, a glob such as 'chaos/scenarios/*.json', or a built-in's name (required)")
+	backend := fs.String("cluster", "inproc", "where instances run: inproc (in this process) or procs (geerpc serve children behind a Toxiproxy server)")
+	toxiproxy := fs.String("toxiproxy", "", "with -cluster procs: URL of a running Toxiproxy server on loopback (empty: one served by this process)")
 	out := fs.String("out", "out/chaos", "directory the reports are written to")
 	seed := fs.Uint64("seed", 0, "seed replacing each scenario's own, to replay a run (0: the scenario's)")
 	quiet := fs.Bool("q", false, "no progress lines")
 	if err := parseFlags(fs, args, stderr); err != nil {
 		return err
 	}
-	scenarios, err := loadScenarios(*pattern)
+	co, err := chaosCluster(*backend, *toxiproxy)
 	if err != nil {
 		return err
 	}
-	opts := chaos.Options{Seed: *seed, Provenance: provenance.Collect(ctx)}
+	scenarios, err := loadScenarios(*pattern)
+	if err == nil {
+		err = checkApplicable(scenarios, co)
+	}
+	if err != nil {
+		return err
+	}
+	opts := chaos.Options{Seed: *seed, Provenance: provenance.Collect(ctx), Cluster: co}
 	if !*quiet {
 		opts.Logger = slog.New(slog.NewTextHandler(stderr, nil))
 	}
@@ -67,6 +77,36 @@ func runChaos(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	return chaosFailures(runs)
+}
+
+// chaosCluster reads -cluster and -toxiproxy; processes run this very
+// executable as geerpc serve and geerpc registry.
+func chaosCluster(backend, toxiproxy string) (chaos.ClusterOptions, error) {
+	b, err := cluster.ParseBackend(backend)
+	if err != nil {
+		return chaos.ClusterOptions{}, usageError{fmt.Sprintf("-cluster %q: want inproc or procs", backend)}
+	}
+	if toxiproxy != "" && b != cluster.Processes {
+		return chaos.ClusterOptions{}, usageError{"-toxiproxy needs -cluster procs"}
+	}
+	if err := checkLoopbackURL("-toxiproxy", toxiproxy); err != nil {
+		return chaos.ClusterOptions{}, err
+	}
+	exe, _ := os.Executable()
+	return chaos.ClusterOptions{Backend: b, Binary: exe, Toxiproxy: toxiproxy}, nil
+}
+
+// checkApplicable refuses, before anything starts, a scenario with a fault
+// the cluster cannot apply, naming it.
+func checkApplicable(scenarios []*chaos.Scenario, co chaos.ClusterOptions) error {
+	var errs []error
+	for _, s := range scenarios {
+		errs = append(errs, chaos.CheckApplicable(s, co))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return usageError{err.Error()}
+	}
+	return nil
 }
 
 // loadScenarios reads and validates every scenario the pattern matches
