@@ -11,6 +11,11 @@ VIEW     ?= 127.0.0.1:8080
 SOAK     ?= 10m
 RATE     ?= 3000
 D        ?= 10s
+CLUSTER  ?= inproc
+# The scenarios a process cluster can apply: every built-in but reply-drops (call
+# faults act inside in-process handlers) and dead-heartbeat (a geerpc serve child
+# heartbeats by itself), and the processes-only ones.
+PROCS_SCENARIOS := blackhole,registry-down,restart,slow-instance,zombie,chaos/scenarios/procs/*.json
 # Every module of the workspace (go.work): the root, the core, the etcd registry.
 PKGS     := ./... ./geerpc/... ./geerpc/registry/etcdregistry/...
 
@@ -35,8 +40,12 @@ bench: ## the main job: measure on loopback, write $(REPORTS)/index.html (BENCH=
 view: ## serve $(REPORTS)/ at http://$(VIEW)/ until interrupted
 	$(GO) run ./cmd/geerpc report -dir $(REPORTS) -serve $(VIEW)
 
-chaos: ## run chaos/scenarios/*.json for every balancing mode, check the invariants, write $(REPORTS)/chaos/
+chaos: ## run chaos/scenarios/*.json for every balancing mode, check the invariants, write $(REPORTS)/chaos/ (CLUSTER=procs: as processes behind Toxiproxy)
+ifeq ($(CLUSTER),procs)
+	$(GO) run ./cmd/geerpc chaos -cluster procs -scenario '$(PROCS_SCENARIOS)' -out $(REPORTS)/chaos-procs
+else
 	$(GO) run ./cmd/geerpc chaos -scenario 'chaos/scenarios/*.json' -out $(REPORTS)/chaos
+endif
 	$(relink)
 
 soak: ## SOAK (default 10m) at 70% of saturation with faults cycling; PASS if nothing leaks, every call accounted; $(REPORTS)/soak/

@@ -38,7 +38,7 @@ type chaosRun struct {
 
 func runChaos(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("chaos", flag.ContinueOnError)
-	pattern := fs.String("scenario", "", "scenario file, a glob such as 'chaos/scenarios/*.json', or a built-in's name (required)")
+	pattern := fs.String("scenario", "", "scenario file, a glob such as 'chaos/scenarios/*.json', or a built-in's name; several comma-separated (required)")
 	backend := fs.String("cluster", "inproc", "where instances run: inproc (in this process) or procs (geerpc serve children behind a Toxiproxy server)")
 	toxiproxy := fs.String("toxiproxy", "", "with -cluster procs: URL of a running Toxiproxy server on loopback (empty: one served by this process)")
 	out := fs.String("out", "out/chaos", "directory the reports are written to")
@@ -51,7 +51,7 @@ func runChaos(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	scenarios, err := loadScenarios(*pattern)
+	scenarios, err := loadEach(*pattern)
 	if err == nil {
 		err = checkApplicable(scenarios, co)
 	}
@@ -94,6 +94,19 @@ func chaosCluster(backend, toxiproxy string) (chaos.ClusterOptions, error) {
 	}
 	exe, _ := os.Executable()
 	return chaos.ClusterOptions{Backend: b, Binary: exe, Toxiproxy: toxiproxy}, nil
+}
+
+// loadEach loads the scenarios of each comma-separated pattern.
+func loadEach(patterns string) ([]*chaos.Scenario, error) {
+	var out []*chaos.Scenario
+	for _, p := range strings.Split(patterns, ",") {
+		s, err := loadScenarios(p)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, s...)
+	}
+	return out, nil
 }
 
 // checkApplicable refuses, before anything starts, a scenario with a fault
