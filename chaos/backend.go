@@ -18,7 +18,11 @@ var ErrNotApplicable = errors.New("chaos: fault not applicable here")
 func CheckApplicable(s *Scenario, co ClusterOptions) error {
 	var errs []error
 	for i, f := range s.Faults {
-		if why := notApplicable(f.Type, co.Backend); why != "" {
+		why := notApplicable(f.Type, co.Backend)
+		if co.remote() && f.Type.class() != classLink {
+			why = "the harness did not start this deployment's processes; only link faults apply to it"
+		}
+		if why != "" {
 			errs = append(errs, fmt.Errorf("%w: scenario %q: faults[%d] %s: %s", ErrNotApplicable, s.Name, i, f.Type, why))
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"time"
 
 	geecluster "github.com/geerpclab/geerpc/cluster"
@@ -21,19 +22,28 @@ type ClusterOptions struct {
 	// Binary is the geerpc binary of the process backend (see
 	// geecluster.Options.Binary).
 	Binary string
-	// Toxiproxy is the URL of the Toxiproxy server of the process backend;
-	// empty means one served by this process.
+	// Toxiproxy is the URL of the Toxiproxy server of the process backend
+	// or of a user's deployment; empty means one served by this process.
 	Toxiproxy string
+	// Registry, when set, is the URL of the HTTP registry of a deployment
+	// the harness did not start: nothing is started, each scenario instance
+	// is reached through the proxy named after it on the Toxiproxy server,
+	// and only link faults apply.
+	Registry string
 }
+
+// remote reports whether the options name a user's deployment.
+func (co ClusterOptions) remote() bool { return co.Registry != "" }
 
 // cluster is a scenario's world: the registry, the links and the instances.
 type cluster struct {
-	s     *Scenario
-	cl    *geecluster.Cluster
-	reg   *geecluster.Registry
-	links *geecluster.Links // process backend only
-	ins   []*instance
-	names map[string]string // client address -> instance name
+	s      *Scenario
+	cl     *geecluster.Cluster  // nil for a user's deployment
+	reg    *geecluster.Registry // nil for a user's deployment
+	regURL string
+	links  *geecluster.Links // process backend only
+	ins    []*instance
+	names  map[string]string // client address -> instance name
 }
 
 // startCluster starts the registry and every instance, and waits until the
@@ -43,6 +53,9 @@ func startCluster(ctx context.Context, s *Scenario, seed uint64, co ClusterOptio
 	for i, spec := range s.Instances {
 		c.ins = append(c.ins, &instance{spec: spec, inj: NewCallInjector(seed + uint64(i)*0x1000193),
 			svc: demo.New(demo.Config{Instance: spec.Name})})
+	}
+	if co.remote() {
+		return c, c.attach(ctx, co)
 	}
 	opts := geecluster.Options{Backend: co.Backend, Binary: co.Binary, TTL: s.Registry.ttl(), Heartbeat: s.Registry.heartbeat(),
 		ListTimeout: 10 * time.Second, NewServer: c.newServer}
@@ -56,11 +69,56 @@ func startCluster(ctx context.Context, s *Scenario, seed uint64, co ClusterOptio
 		return nil, fmt.Errorf("chaos: %w", err)
 	}
 	c.reg = c.cl.Registry()
+	c.regURL = c.reg.URL()
 	for _, in := range c.ins {
 		in.c = c.cl.Instance(in.spec.Name)
 		c.names[in.Addr()] = in.spec.Name
 	}
 	return c, nil
+}
+
+// attach reaches the instances of a user's deployment through the proxies
+// named after them on its Toxiproxy server; on error what it opened is
+// closed.
+func (c *cluster) attach(ctx context.Context, co ClusterOptions) error {
+	links, err := geecluster.StartLinks(ctx, co.Toxiproxy)
+	if err != nil {
+		return fmt.Errorf("chaos: %w", err)
+	}
+	c.links, c.regURL = links, co.Registry
+	for _, in := range c.ins {
+		p, err := links.Proxy(ctx, in.spec.Name)
+		if err != nil {
+			c.close()
+			return fmt.Errorf("chaos: instance %s: no proxy of that name on %s: %w", in.spec.Name, links.URL(), err)
+		}
+		addr, err := loopbackListen(p.Listen)
+		if err != nil {
+			c.close()
+			return fmt.Errorf("chaos: instance %s: proxy listens on %q: %w", in.spec.Name, p.Listen, err)
+		}
+		in.proxy = &serverLink{links: links, name: in.spec.Name, addr: addr, toxics: map[string]bool{}}
+		c.names[in.Addr()] = in.spec.Name
+	}
+	return nil
+}
+
+// loopbackListen returns the loopback host:port to dial a proxy listening
+// on listen: its own when it is a loopback address, 127.0.0.1 for an
+// unspecified one; any other host is refused.
+func loopbackListen(listen string) (string, error) {
+	host, port, err := net.SplitHostPort(listen)
+	if err != nil {
+		return "", err
+	}
+	ip := net.ParseIP(host)
+	switch {
+	case host == "" || host == "localhost" || (ip != nil && ip.IsUnspecified()):
+		return net.JoinHostPort("127.0.0.1", port), nil
+	case ip != nil && ip.IsLoopback():
+		return listen, nil
+	}
+	return "", ErrNotLoopback
 }
 
 // specs returns the cluster package's specs of the scenario's instances.
@@ -115,7 +173,9 @@ func (c *cluster) instance(name string) *instance {
 
 // close stops every instance, the registry and the links.
 func (c *cluster) close() {
-	c.cl.Close()
+	if c.cl != nil {
+		c.cl.Close()
+	}
 	for _, in := range c.ins {
 		if in.proxy != nil {
 			in.proxy.Close()
@@ -131,7 +191,7 @@ func (c *cluster) closeLinks() {
 }
 
 // procs reports whether the instances are processes.
-func (c *cluster) procs() bool { return c.cl.Backend() == geecluster.Processes }
+func (c *cluster) procs() bool { return c.cl != nil && c.cl.Backend() == geecluster.Processes }
 
 // apply starts fault id.
 func (c *cluster) apply(ctx context.Context, id int, f FaultSpec) error {

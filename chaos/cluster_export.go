@@ -37,7 +37,7 @@ func StartCluster(ctx context.Context, specs []InstanceSpec, reg RegistrySpec, s
 }
 
 // RegistryURL returns the registry's URL, for discoveries.
-func (cl *Cluster) RegistryURL() string { return cl.c.reg.URL() }
+func (cl *Cluster) RegistryURL() string { return cl.c.regURL }
 
 // Registry returns the registry settings the cluster runs with, defaults
 // filled in.

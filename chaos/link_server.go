@@ -83,6 +83,9 @@ func (sl *serverLink) Clear(f LinkFault) error {
 func (sl *serverLink) Restore() error {
 	sl.mu.Lock()
 	defer sl.mu.Unlock()
+	if len(sl.toxics) == 0 && !sl.down {
+		return nil // a user's proxy is left alone when nothing was done to it
+	}
 	ctx := context.Background()
 	errs := []error{sl.links.SetEnabled(ctx, sl.name, false)}
 	for name := range sl.toxics {

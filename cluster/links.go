@@ -33,6 +33,7 @@ type Links struct {
 	url        string
 	client     *toxiclient.Client
 	stopServer func() // stops the server this Links started
+	owned      bool   // whether this Links serves the server
 
 	mu      sync.Mutex // protects following
 	created []string   // proxies this Links created, deleted on Close
@@ -70,7 +71,7 @@ func (l *Links) startServer() error {
 		defer close(done)
 		_ = hs.Serve(lis)
 	}()
-	l.url = "http://" + lis.Addr().String()
+	l.url, l.owned = "http://"+lis.Addr().String(), true
 	l.stopServer = func() {
 		_ = hs.Close()
 		<-done
@@ -205,11 +206,14 @@ func (l *Links) Reset(ctx context.Context) error {
 	return nil
 }
 
-// Close resets the server, deletes the proxies it created and stops the
-// server it started. It may be called more than once.
+// Close deletes the proxies it created and, when it serves the server
+// itself, resets and stops it; a user's server is otherwise left as it
+// was. It may be called more than once.
 func (l *Links) Close() {
 	if l.client != nil {
-		_ = l.Reset(context.Background())
+		if l.owned {
+			_ = l.Reset(context.Background())
+		}
 		l.mu.Lock()
 		names := l.created
 		l.created = nil

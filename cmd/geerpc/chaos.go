@@ -24,7 +24,7 @@ func init() {
 		about: "Runs each scenario on a cluster (in process, or -cluster procs) once per balancing and fail mode, checks its invariants and\n" +
 			"writes verdicts, timelines and shares to -out. -scenario takes a file, a glob or a built-in's name.",
 		example: "geerpc chaos -scenario slow-instance",
-		usage:   "chaos -scenario FILE|GLOB|NAME [-cluster inproc|procs] [-toxiproxy URL] [-out DIR] [-seed N] [-q]",
+		usage:   "chaos -scenario FILE|GLOB|NAME [-cluster inproc|procs | -registry URL] [-toxiproxy URL] [-out DIR] [-seed N] [-q]",
 		more:    listBuiltinScenarios,
 		run:     runChaos,
 	}
@@ -40,14 +40,15 @@ func runChaos(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs := flag.NewFlagSet("chaos", flag.ContinueOnError)
 	pattern := fs.String("scenario", "", "scenario file, a glob such as 'chaos/scenarios/*.json', or a built-in's name; several comma-separated (required)")
 	backend := fs.String("cluster", "inproc", "where instances run: inproc (in this process) or procs (geerpc serve children behind a Toxiproxy server)")
-	toxiproxy := fs.String("toxiproxy", "", "with -cluster procs: URL of a running Toxiproxy server on loopback (empty: one served by this process)")
+	toxiproxy := fs.String("toxiproxy", "", "URL of a running Toxiproxy server on loopback, with -cluster procs (empty: one served by this process) or -registry")
+	reg := fs.String("registry", "", "registry (host:port or URL, loopback) of a deployment the harness did not start: its instances are reached through the -toxiproxy proxies named after them; only link faults apply")
 	out := fs.String("out", "out/chaos", "directory the reports are written to")
 	seed := fs.Uint64("seed", 0, "seed replacing each scenario's own, to replay a run (0: the scenario's)")
 	quiet := fs.Bool("q", false, "no progress lines")
 	if err := parseFlags(fs, args, stderr); err != nil {
 		return err
 	}
-	co, err := chaosCluster(*backend, *toxiproxy)
+	co, err := chaosCluster(*backend, *toxiproxy, *reg)
 	if err != nil {
 		return err
 	}
@@ -79,21 +80,43 @@ func runChaos(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	return chaosFailures(runs)
 }
 
-// chaosCluster reads -cluster and -toxiproxy; processes run this very
-// executable as geerpc serve and geerpc registry.
-func chaosCluster(backend, toxiproxy string) (chaos.ClusterOptions, error) {
+// chaosCluster reads -cluster, -toxiproxy and -registry; processes run
+// this very executable as geerpc serve and geerpc registry.
+func chaosCluster(backend, toxiproxy, reg string) (chaos.ClusterOptions, error) {
 	b, err := cluster.ParseBackend(backend)
 	if err != nil {
 		return chaos.ClusterOptions{}, usageError{fmt.Sprintf("-cluster %q: want inproc or procs", backend)}
 	}
+	if reg != "" {
+		return deploymentCluster(toxiproxy, reg, b)
+	}
 	if toxiproxy != "" && b != cluster.Processes {
-		return chaos.ClusterOptions{}, usageError{"-toxiproxy needs -cluster procs"}
+		return chaos.ClusterOptions{}, usageError{"-toxiproxy needs -cluster procs or -registry"}
 	}
 	if err := checkLoopbackURL("-toxiproxy", toxiproxy); err != nil {
 		return chaos.ClusterOptions{}, err
 	}
 	exe, _ := os.Executable()
 	return chaos.ClusterOptions{Backend: b, Binary: exe, Toxiproxy: toxiproxy}, nil
+}
+
+// deploymentCluster reads -registry and -toxiproxy naming a user's
+// deployment.
+func deploymentCluster(toxiproxy, reg string, b cluster.Backend) (chaos.ClusterOptions, error) {
+	switch {
+	case b != cluster.InProcess:
+		return chaos.ClusterOptions{}, usageError{"-registry names a running deployment: leave out -cluster"}
+	case toxiproxy == "":
+		return chaos.ClusterOptions{}, usageError{"-registry needs -toxiproxy: the Toxiproxy server whose proxies, named after the scenario's instances, front them"}
+	}
+	u, err := loopbackRegistryURL(reg, false)
+	if err != nil {
+		return chaos.ClusterOptions{}, err
+	}
+	if err := checkLoopbackURL("-toxiproxy", toxiproxy); err != nil {
+		return chaos.ClusterOptions{}, err
+	}
+	return chaos.ClusterOptions{Toxiproxy: toxiproxy, Registry: u}, nil
 }
 
 // loadEach loads the scenarios of each comma-separated pattern.
