@@ -37,5 +37,8 @@
 // instance that caused them; with a plain Invoker it counts under the
 // instance its reply names (EchoReply.Instance, WorkReply.Instance).
 //
+// To spread a run over many processes or machines, see loadgen/agent: its
+// agents send Snapshots that a coordinator merges exactly (MergeSnapshot).
+//
 // The JSON report's schema is documented in SCHEMA.md.
 package loadgen

@@ -176,7 +176,7 @@ func newRun(ctx context.Context, build Builder, args SetupArgs) (*run, error) {
 	r := &run{
 		id: args.RunID, job: job, ctx: rctx, cancel: cancel, touched: make(chan struct{}, 1),
 		started: make(chan struct{}), done: make(chan struct{}), released: make(chan struct{}),
-		quiet: 5*cmp.Or(args.Plan.Interval, loadgen.DefaultInterval) + 5*time.Second,
+		quiet: cmp.Or(args.Plan.Watchdog, 5*cmp.Or(args.Plan.Interval, loadgen.DefaultInterval)+30*time.Second),
 	}
 	r.rec = newRecorder(rctx, opts.Warmup, opts.Observe)
 	opts.Observe = r.rec.observe

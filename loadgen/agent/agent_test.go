@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -138,15 +139,16 @@ func TestAgentDiesMidRun(t *testing.T) {
 		Duration: 3 * time.Second, Timeout: time.Second, Interval: 500 * time.Millisecond,
 	}
 	tas, eps := startAgents(t, 3, builder([]string{a}, o, nil))
+	var cuts atomic.Int64
 	killed := make(chan struct{})
-	go func() { // kill b once half the calls were served
+	go func() { // kill b once half the calls were served and two windows merged
 		defer close(killed)
-		for echoCalls(sa) < 450+3 && time.Since(start) < time.Minute {
+		for (echoCalls(sa) < 450+3 || cuts.Load() < 2) && time.Since(start) < time.Minute {
 			time.Sleep(10 * time.Millisecond)
 		}
 		tas[1].kill()
 	}()
-	r := coordinate(t, context.Background(), Config{Agents: eps}, o)
+	r := coordinate(t, context.Background(), Config{Agents: eps, OnInterval: func(loadgen.Interval) { cuts.Add(1) }}, o)
 	<-killed
 	if !r.Partial || r.Agents[1].Failed == "" || r.Agents[1].Calls == 0 {
 		t.Fatalf("partial %v, agents %+v", r.Partial, r.Agents)
@@ -203,7 +205,7 @@ func assertQuiet(t *testing.T, srv *geerpc.Server) {
 
 // startAlone sets up and starts a run of one agent as a coordinator would,
 // holding an Attach open when attach is set, and returns the client.
-func startAlone(t *testing.T, ta *testAgent, o loadgen.Options, attach bool) (*geerpc.Client, *geerpc.Call) {
+func startAlone(t *testing.T, ta *testAgent, o loadgen.Options, attach bool, watchdog time.Duration) (*geerpc.Client, *geerpc.Call) {
 	t.Helper()
 	cl, err := geerpc.XDial(ta.ep.Addr)
 	if err != nil {
@@ -211,7 +213,8 @@ func startAlone(t *testing.T, ta *testAgent, o loadgen.Options, attach bool) (*g
 	}
 	t.Cleanup(func() { _ = cl.Close() })
 	ctx := context.Background()
-	if err := cl.Call(ctx, "Agent.Setup", SetupArgs{RunID: "r1", Plan: Plan{Interval: o.Interval}, Share: Share{0, 1}}, new(SetupReply)); err != nil {
+	plan := Plan{Interval: o.Interval, Watchdog: watchdog}
+	if err := cl.Call(ctx, "Agent.Setup", SetupArgs{RunID: "r1", Plan: plan, Share: Share{0, 1}}, new(SetupReply)); err != nil {
 		t.Fatal(err)
 	}
 	var call *geerpc.Call
@@ -233,7 +236,7 @@ func TestCoordinatorGone(t *testing.T) {
 		Timeout: time.Second, Interval: 200 * time.Millisecond,
 	}
 	ta := startAgent(t, "a", builder([]string{a}, o, nil))
-	cl, attach := startAlone(t, ta, o, true)
+	cl, attach := startAlone(t, ta, o, true, 0)
 	waitFor(t, "load", 10*time.Second, func() bool { return echoCalls(sa) > 50 })
 	_ = cl.Close() // the coordinator is gone
 	<-attach.Done
@@ -250,7 +253,7 @@ func TestWatchdog(t *testing.T) {
 		Timeout: time.Second, Interval: 100 * time.Millisecond,
 	}
 	ta := startAgent(t, "a", builder([]string{a}, o, nil))
-	startAlone(t, ta, o, false)
+	startAlone(t, ta, o, false, time.Second)
 	waitFor(t, "agent gives up", 20*time.Second, func() bool { return !ta.a.busy() })
 	assertQuiet(t, sa)
 }
@@ -275,8 +278,9 @@ func TestSetupRefused(t *testing.T) {
 // TestLeaseLost: an agent whose etcd lease is lost ends its share; the
 // report names it and is partial, and the agent registers again.
 func TestLeaseLost(t *testing.T) {
+	start := time.Now()
 	cli := startEtcd(t)
-	a, _ := startServer(t, "s1")
+	a, sa := startServer(t, "s1")
 	o := loadgen.Options{
 		Targets: []loadgen.Target{loadgen.EchoTarget(8)}, Pacer: loadgen.ConstantPacer{PerSecond: 200},
 		Duration: 4 * time.Second, Timeout: time.Second, Interval: 200 * time.Millisecond,
@@ -294,13 +298,16 @@ func TestLeaseLost(t *testing.T) {
 	if err != nil || len(found) != 2 || found[0] != eps[0] {
 		t.Fatalf("Find = %v, %v", found, err)
 	}
-	var cuts int
-	cfg := Config{Agents: found, OnInterval: func(loadgen.Interval) {
-		if cuts++; cuts == 3 {
-			_, _ = cli.Revoke(context.Background(), regs[0].Lease())
+	revoked := make(chan struct{})
+	go func() { // revoke a's lease once a quarter of the calls were served
+		defer close(revoked)
+		for echoCalls(sa) < 200+2 && time.Since(start) < time.Minute {
+			time.Sleep(10 * time.Millisecond)
 		}
-	}}
-	r := coordinate(t, context.Background(), cfg, o)
+		_, _ = cli.Revoke(context.Background(), regs[0].Lease())
+	}()
+	r := coordinate(t, context.Background(), Config{Agents: found}, o)
+	<-revoked
 	if !r.Partial || !strings.Contains(r.Agents[0].Failed, "lease") || r.Agents[1].Failed != "" {
 		t.Fatalf("partial %v, agents %+v", r.Partial, r.Agents)
 	}

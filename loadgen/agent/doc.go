@@ -22,5 +22,5 @@
 // in the report with what it had sent, and the report is partial. Every
 // agent holds an Attach call open for the whole run: when the coordinator's
 // connection closes the agent stops at once, and when no Mark comes for a
-// while (a hung coordinator) it stops on its own.
+// while (a hung coordinator, Plan.Watchdog) it stops on its own.
 package agent

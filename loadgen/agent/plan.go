@@ -18,6 +18,10 @@ type Plan struct {
 	Interval time.Duration
 	// Warmup is sent before the first window and excluded from every figure.
 	Warmup time.Duration
+	// Watchdog is how long an agent's run outlives a coordinator that keeps
+	// its connection but stops marking (a hung one; a closed connection
+	// ends the run at once). Zero means 5 intervals plus 30s.
+	Watchdog time.Duration
 }
 
 // Share is one agent's deterministic slice of a run: agent Index of Of.
