@@ -3,6 +3,7 @@ package main
 import (
 	"cmp"
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/geerpclab/geerpc/geerpc"
 	"github.com/geerpclab/geerpc/loadgen/agent"
+	clientv3 "go.etcd.io/etcd/client/v3"
 )
 
 func init() {
@@ -90,7 +92,7 @@ func runAgent(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	defer func() { stop(); <-served; shutdown(srv) }()
 	defer a.Close()
 	ep := agent.Endpoint{Name: cfg.name, Addr: cmp.Or(cfg.advertise, "tcp@"+lis.Addr().String())}
-	reg, err := agent.Register(ctx, cli, ep, cfg.ttl, func() {
+	reg, err := register(ctx, cli, ep, cfg.ttl, func() {
 		fmt.Fprintf(stderr, "agent %s: etcd lease lost: ending the run, registering again\n", cfg.name)
 		a.LeaseLost()
 	})
@@ -106,6 +108,24 @@ func runAgent(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	fmt.Fprintf(stdout, "agent %s: deregistered\n", cfg.name)
 	return nil
+}
+
+// register registers ep; while its name is taken it tries again every
+// 500ms for up to two TTLs, so that an agent restarted after a crash waits
+// for its old key's lease to expire.
+func register(ctx context.Context, cli *clientv3.Client, ep agent.Endpoint, ttl time.Duration, lost func()) (*agent.Registration, error) {
+	deadline := time.Now().Add(2 * ttl)
+	for {
+		reg, err := agent.Register(ctx, cli, ep, ttl, lost)
+		if !errors.Is(err, agent.ErrNameTaken) || time.Now().After(deadline) {
+			return reg, err
+		}
+		select {
+		case <-time.After(500 * time.Millisecond):
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
 }
 
 // shutdown closes srv's connections, giving calls in flight 5s.

@@ -182,6 +182,8 @@ func TestAgentProcessKilledMidRun(t *testing.T) {
 			t.Errorf("agent %s: %+v, want complete with 600 calls", r.Agents[i].Name, r.Agents[i])
 		}
 	}
+	// Restarted under its name, a2 waits for its old key's lease to expire.
+	startProcess(t, "agent", "-etcd", etcd, "-name", "a2").waitLine(t, "agent a2: serving ")
 }
 
 // TestCoordinatorProcessKilled: once a coordinating geerpc load process is

@@ -333,7 +333,7 @@ func TestFindTooFew(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer reg.Deregister(context.Background())
-	if _, err := Register(context.Background(), cli, Endpoint{Name: "only", Addr: "tcp@127.0.0.1:2"}, 0, func() {}); err == nil {
+	if _, err := Register(context.Background(), cli, Endpoint{Name: "only", Addr: "tcp@127.0.0.1:2"}, 0, func() {}); !errors.Is(err, ErrNameTaken) {
 		t.Fatal("a second agent called only was registered")
 	}
 	_, err = Find(context.Background(), cli, 3, 300*time.Millisecond)

@@ -20,6 +20,9 @@ var (
 	ErrCoordinatorGone = errors.New("geerpc: agent: coordinator gone")
 	// ErrStopped is why an agent ends a run its coordinator stopped.
 	ErrStopped = errors.New("geerpc: agent: stopped by the coordinator")
+	// ErrNameTaken is wrapped by Register when another agent holds the
+	// name; a crashed agent's key goes when its lease expires.
+	ErrNameTaken = errors.New("geerpc: agent: name taken")
 	// ErrTooFewAgents is wrapped by Find when fewer agents than asked are
 	// registered when the wait ends; the wrapping error says how many.
 	ErrTooFewAgents = errors.New("geerpc: agent: too few agents")

@@ -81,7 +81,7 @@ func (r *Registration) put(ctx context.Context) (clientv3.LeaseID, error) {
 		If(clientv3.Compare(clientv3.CreateRevision(key), "=", 0)).
 		Then(clientv3.OpPut(key, string(value), clientv3.WithLease(g.ID))).Commit()
 	if err == nil && !resp.Succeeded {
-		err = fmt.Errorf("an agent called %q is already registered", r.ep.Name)
+		err = fmt.Errorf("%w: an agent called %q is registered", ErrNameTaken, r.ep.Name)
 	}
 	if err != nil {
 		_, _ = r.cli.Revoke(context.WithoutCancel(ctx), g.ID)
