@@ -19,22 +19,31 @@ import (
 // flushing when its input runs dry, and the client matches replies to calls
 // in order. No codec, no headers, no per-call goroutine on the server.
 var TCPCeiling = newPeer("tcp-ceiling", func(ctx context.Context) (Caller, func(), error) {
+	conn, stop, err := dialEcho(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	c := newPipeClient(conn)
+	return c, func() { c.close(); stop() }, nil
+})
+
+// dialEcho starts a raw echo server on loopback and connects to it; stop
+// closes the listener and waits for the server, once the caller closed conn.
+func dialEcho(ctx context.Context) (conn net.Conn, stop func(), err error) {
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, nil, err
 	}
 	srvDone := make(chan struct{})
 	go func() { defer close(srvDone); serveEcho(lis) }()
+	stop = func() { _ = lis.Close(); <-srvDone }
 	var d net.Dialer
-	conn, err := d.DialContext(ctx, "tcp", lis.Addr().String())
-	if err != nil {
-		_ = lis.Close()
-		<-srvDone
+	if conn, err = d.DialContext(ctx, "tcp", lis.Addr().String()); err != nil {
+		stop()
 		return nil, nil, err
 	}
-	c := newPipeClient(conn)
-	return c, func() { c.close(); _ = lis.Close(); <-srvDone }, nil
-})
+	return conn, stop, nil
+}
 
 // TCPFloor is the floor of one caller's latency: a raw echo over one TCP
 // connection in which the caller writes its frame and reads the reply on
@@ -42,21 +51,12 @@ var TCPCeiling = newPeer("tcp-ceiling", func(ctx context.Context) (Caller, func(
 // server's and the caller's. No codec, no header, no handoff. Callers take
 // turns, so it is measured with one caller only.
 var TCPFloor = Peer{Name: "tcp-floor", MaxCallers: 1, Start: func(ctx context.Context) (Caller, func(), error) {
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	conn, stop, err := dialEcho(ctx)
 	if err != nil {
-		return nil, nil, fmt.Errorf("bench: starting tcp-floor: %w", err)
-	}
-	srvDone := make(chan struct{})
-	go func() { defer close(srvDone); serveEcho(lis) }()
-	var d net.Dialer
-	conn, err := d.DialContext(ctx, "tcp", lis.Addr().String())
-	if err != nil {
-		_ = lis.Close()
-		<-srvDone
 		return nil, nil, fmt.Errorf("bench: starting tcp-floor: %w", err)
 	}
 	c := &floorClient{conn: conn, r: bufio.NewReaderSize(conn, 64<<10)}
-	return c, func() { _ = conn.Close(); _ = lis.Close(); <-srvDone }, nil
+	return c, func() { _ = conn.Close(); stop() }, nil
 }}
 
 // floorClient makes one call at a time on its connection, in the caller's
@@ -69,14 +69,21 @@ type floorClient struct {
 	buf  []byte
 }
 
-// Call writes an Echo.Echo frame and reads its reply.
-func (c *floorClient) Call(ctx context.Context, serviceMethod string, args, reply any) error {
+// echoCallArgs checks a call of the raw echoes: Echo.Echo with its demo
+// types, and a context that has not ended.
+func echoCallArgs(ctx context.Context, serviceMethod string, args, reply any) (demo.EchoArgs, *demo.EchoReply, error) {
 	a, ok1 := args.(demo.EchoArgs)
 	r, ok2 := reply.(*demo.EchoReply)
 	if serviceMethod != "Echo.Echo" || !ok1 || !ok2 {
-		return errOnlyEcho
+		return a, r, errOnlyEcho
 	}
-	if err := ctx.Err(); err != nil {
+	return a, r, ctx.Err()
+}
+
+// Call writes an Echo.Echo frame and reads its reply.
+func (c *floorClient) Call(ctx context.Context, serviceMethod string, args, reply any) error {
+	a, r, err := echoCallArgs(ctx, serviceMethod, args, reply)
+	if err != nil {
 		return err
 	}
 	c.mu.Lock()
@@ -169,12 +176,8 @@ func newPipeClient(conn net.Conn) *pipeClient {
 
 // Call sends an Echo.Echo frame and waits for its reply or ctx.
 func (c *pipeClient) Call(ctx context.Context, serviceMethod string, args, reply any) error {
-	a, ok1 := args.(demo.EchoArgs)
-	r, ok2 := reply.(*demo.EchoReply)
-	if serviceMethod != "Echo.Echo" || !ok1 || !ok2 {
-		return errOnlyEcho
-	}
-	if err := ctx.Err(); err != nil {
+	a, r, err := echoCallArgs(ctx, serviceMethod, args, reply)
+	if err != nil {
 		return err
 	}
 	call := &pipeCall{frame: make([]byte, 8+len(a.Payload)), ready: make(chan struct{})}
