@@ -79,3 +79,16 @@ func TestProcessRunFreezesKillsAndSlowsRealProcesses(t *testing.T) {
 		t.Errorf("children left after the run: %v", kids)
 	}
 }
+
+func TestProcessOnlyScenariosAreValidAndRefusedInProcess(t *testing.T) {
+	s, err := Load("scenarios/procs/freeze.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := CheckApplicable(s, ClusterOptions{Backend: geecluster.Processes}); err != nil {
+		t.Errorf("freeze on processes: %v", err)
+	}
+	if err := CheckApplicable(s, ClusterOptions{}); !errors.Is(err, ErrNotApplicable) {
+		t.Errorf("freeze in process: %v, want ErrNotApplicable", err)
+	}
+}
