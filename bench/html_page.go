@@ -62,8 +62,8 @@ The chaos and soak pages join the bar above once <code>make chaos</code> and <co
 </body>
 </html>
 {{define "peers"}}<div class="scroll"><table>
-<tr><th>callers</th><th>peer</th><th>calls/s median (min..max)</th><th>p50</th><th>p99 median (min..max)</th><th>allocs/call</th><th>CPU µs/call</th><th>errors</th><th>failed rounds</th></tr>
-{{range .Peers}}{{if .Measured}}<tr><td class="num">{{.Callers}}</td><td>{{.Peer}}</td><td class="num">{{printf "%.0f" .Throughput.Median}} ({{printf "%.0f" .Throughput.Min}}..{{printf "%.0f" .Throughput.Max}})</td><td class="num">{{ms .P50.Median}}</td><td class="num">{{stat .P99}}</td><td class="num">{{f1 .AllocsPerCall}}</td><td class="num">{{f1 .CPUPerCall}}</td><td class="num">{{.Errors}}</td><td class="num{{if .FailedRounds}} failedcell{{end}}">{{.FailedRounds}} of {{.Rounds}}</td></tr>
-{{else}}<tr class="row-fail"><td class="num">{{.Callers}}</td><td>{{.Peer}}</td><td colspan="5">{{template "status" "FAILED"}} no round made a successful call: no figure</td><td class="num">{{.Errors}}</td><td class="num failedcell">{{.FailedRounds}} of {{.Rounds}}</td></tr>
+<tr><th>callers</th><th>peer</th><th>calls/s median (min..max)</th><th>p50</th><th>p99 median (min..max)</th><th>allocs/call</th><th>CPU µs/call</th><th>wake-ups/call</th><th>errors</th><th>failed rounds</th></tr>
+{{range .Peers}}{{if .Measured}}<tr><td class="num">{{.Callers}}</td><td>{{.Peer}}</td><td class="num">{{printf "%.0f" .Throughput.Median}} ({{printf "%.0f" .Throughput.Min}}..{{printf "%.0f" .Throughput.Max}})</td><td class="num">{{ms .P50.Median}}</td><td class="num">{{stat .P99}}</td><td class="num">{{f1 .AllocsPerCall}}</td><td class="num">{{f1 .CPUPerCall}}</td><td class="num">{{f1 .WakeupsPerCall}}</td><td class="num">{{.Errors}}</td><td class="num{{if .FailedRounds}} failedcell{{end}}">{{.FailedRounds}} of {{.Rounds}}</td></tr>
+{{else}}<tr class="row-fail"><td class="num">{{.Callers}}</td><td>{{.Peer}}</td><td colspan="6">{{template "status" "FAILED"}} no round made a successful call: no figure</td><td class="num">{{.Errors}}</td><td class="num failedcell">{{.FailedRounds}} of {{.Rounds}}</td></tr>
 {{end}}{{end}}</table></div>{{end}}
 `

@@ -23,7 +23,7 @@ import (
 const (
 	plotWidth   = 9 * vg.Inch
 	plotHeight  = 4.5 * vg.Inch
-	legendWidth = 1.9 * vg.Inch
+	legendWidth = 2.4 * vg.Inch
 	plotDPI     = 144
 )
 
@@ -47,6 +47,7 @@ func (s *series) add(x float64, st Stat) {
 func newPlot(title, xLabel, yLabel string) *plot.Plot {
 	p := plot.New()
 	p.Title.Text = title
+	p.Title.TextStyle.Font.Size = vg.Points(11) // a long title stays within the plot's width
 	p.X.Label.Text = xLabel
 	p.Y.Label.Text = yLabel
 	p.Add(plotter.NewGrid())
@@ -181,19 +182,11 @@ func plainNumber(v float64) string {
 	return strconv.FormatFloat(v, 'f', -1, 64)
 }
 
-// plainTicks are plot.DefaultTicks labelled by plainNumber.
+// plainTicks label a linear axis at a round step, about six labels.
 type plainTicks struct{}
 
 // Ticks implements plot.Ticker.
-func (plainTicks) Ticks(lo, hi float64) []plot.Tick {
-	ts := plot.DefaultTicks{}.Ticks(lo, hi)
-	for i := range ts {
-		if ts[i].Label != "" {
-			ts[i].Label = plainNumber(ts[i].Value)
-		}
-	}
-	return ts
-}
+func (plainTicks) Ticks(lo, hi float64) []plot.Tick { return site.StepTicks{Target: 6}.Ticks(lo, hi) }
 
 // fixedTicks marks exactly the given values, labelled.
 func fixedTicks(vs []float64) plot.ConstantTicks {
@@ -224,6 +217,7 @@ func drawWithLegend(p *plot.Plot, c draw.Canvas) {
 	defer func() { p.Legend = leg }()
 	p.Draw(draw.Crop(c, 0, -legendWidth, 0, 0))
 	leg.Top, leg.Left = true, true
+	leg.TextStyle.Font.Size = vg.Points(10)
 	titleSpace := -p.Title.TextStyle.Height(p.Title.Text) - p.Title.Padding - 4
 	leg.Draw(draw.Crop(c, plotWidth-legendWidth+8, 0, 0, titleSpace))
 }

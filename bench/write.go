@@ -122,15 +122,16 @@ func WriteText(w io.Writer, r *Report) error {
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\n", b.Workload, best, strings.Join(b.Cells, "\t"))
 	}
-	fmt.Fprintln(tw, "\npeers, 581-byte Echo on one connection:\ncallers\tpeer\tcalls/s (min..max)\tp50\tp99 (min..max)\tallocs/call\tCPU µs/call\terrors\tfailed rounds")
+	fmt.Fprintln(tw, "\npeers, 581-byte Echo on one connection:\ncallers\tpeer\tcalls/s (min..max)\tp50\tp99 (min..max)\tallocs/call\tCPU µs/call\twake-ups/call\terrors\tfailed rounds")
 	for _, c := range r.Peers {
 		if !c.Measured() {
-			fmt.Fprintf(tw, "%d\t%s\tFAILED: no successful call\t-\t-\t-\t-\t%d\t%d of %d\n", c.Callers, c.Peer, c.Errors, c.FailedRounds, c.Rounds)
+			fmt.Fprintf(tw, "%d\t%s\tFAILED: no successful call\t-\t-\t-\t-\t-\t%d\t%d of %d\n", c.Callers, c.Peer, c.Errors, c.FailedRounds, c.Rounds)
 			continue
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%.0f (%.0f..%.0f)\t%s\t%s (%s..%s)\t%.1f\t%.1f\t%d\t%d of %d\n", c.Callers, c.Peer,
+		fmt.Fprintf(tw, "%d\t%s\t%.0f (%.0f..%.0f)\t%s\t%s (%s..%s)\t%.1f\t%.1f\t%.1f\t%d\t%d of %d\n", c.Callers, c.Peer,
 			c.Throughput.Median, c.Throughput.Min, c.Throughput.Max, fmtMillis(c.P50.Median),
-			fmtMillis(c.P99.Median), fmtMillis(c.P99.Min), fmtMillis(c.P99.Max), c.AllocsPerCall, c.CPUPerCall, c.Errors, c.FailedRounds, c.Rounds)
+			fmtMillis(c.P99.Median), fmtMillis(c.P99.Min), fmtMillis(c.P99.Max), c.AllocsPerCall, c.CPUPerCall, c.WakeupsPerCall,
+			c.Errors, c.FailedRounds, c.Rounds)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -175,7 +176,7 @@ func WriteCellsCSV(w io.Writer, r *Report) error {
 // PeersCSVHeader is the header row of WritePeersCSV.
 var PeersCSVHeader = []string{
 	"peer", "callers", "rounds", "throughput", "throughput_min", "throughput_max",
-	"p50_ms", "p99_ms", "p99_min_ms", "p99_max_ms", "allocs_per_call", "cpu_us_per_call", "errors", "failed_rounds",
+	"p50_ms", "p99_ms", "p99_min_ms", "p99_max_ms", "allocs_per_call", "cpu_us_per_call", "errors", "failed_rounds", "wakeups_per_call",
 }
 
 // WritePeersCSV writes one row per peer and number of callers, as
@@ -190,6 +191,7 @@ func WritePeersCSV(w io.Writer, r *Report) error {
 			f3(c.Throughput.Median), f3(c.Throughput.Min), f3(c.Throughput.Max),
 			f3(c.P50.Median), f3(c.P99.Median), f3(c.P99.Min), f3(c.P99.Max),
 			f3(c.AllocsPerCall), f3(c.CPUPerCall), strconv.FormatInt(c.Errors, 10), strconv.Itoa(c.FailedRounds),
+			f3(c.WakeupsPerCall),
 		})
 	}
 	cw.Flush()

@@ -328,9 +328,9 @@ func newPanel(r *Result, title, unit string) *plot.Plot {
 	p.X.Label.Text = "seconds since the load started"
 	p.Y.Label.Text = unit
 	p.X.Min, p.X.Max = 0, max(loadEnd(r).Seconds(), 1)
-	p.X.Tick.Marker = stepTicks{target: 10}
+	p.X.Tick.Marker = site.StepTicks{Target: 10}
 	p.Y.Min, p.Y.Max = 0, 1
-	p.Y.Tick.Marker = stepTicks{target: 5}
+	p.Y.Tick.Marker = site.StepTicks{Target: 5}
 	p.Add(plotter.NewGrid())
 	return p
 }

@@ -5,7 +5,6 @@ import (
 	"hash/fnv"
 	"image/color"
 	"math"
-	"strconv"
 	"strings"
 
 	"gonum.org/v1/plot"
@@ -217,52 +216,4 @@ type thumbLine draw.LineStyle
 func (t thumbLine) Thumbnail(c *draw.Canvas) {
 	y := c.Center().Y
 	c.StrokeLine2(draw.LineStyle(t), c.Min.X, y, c.Max.X, y)
-}
-
-// stepTicks labels an axis at a round step (1, 2 or 5 times a power of
-// ten) chosen so that about target ticks are labelled, with an unlabelled
-// tick halfway between.
-type stepTicks struct{ target int }
-
-// Ticks implements plot.Ticker.
-func (t stepTicks) Ticks(lo, hi float64) []plot.Tick {
-	if !(hi > lo) || math.IsInf(hi-lo, 0) {
-		return []plot.Tick{{Value: lo, Label: formatTick(lo, 1)}}
-	}
-	step := roundStep((hi - lo) / float64(max(t.target, 1)))
-	var ts []plot.Tick
-	for k := math.Ceil(lo/step*2) / 2; k*step <= hi+step*1e-9; k += 0.5 {
-		v := k * step
-		label := ""
-		if k == math.Trunc(k) {
-			label = formatTick(v, step)
-		}
-		ts = append(ts, plot.Tick{Value: v, Label: label})
-		if len(ts) > 1000 {
-			break
-		}
-	}
-	return ts
-}
-
-// roundStep returns the smallest of 1, 2 or 5 times a power of ten at
-// least v.
-func roundStep(v float64) float64 {
-	e := math.Pow(10, math.Floor(math.Log10(v)))
-	for _, m := range []float64{1, 2, 5, 10} {
-		if m*e >= v*0.999 {
-			return m * e
-		}
-	}
-	return 10 * e
-}
-
-// formatTick prints v with as many decimals as step needs, "k" for
-// thousands.
-func formatTick(v, step float64) string {
-	if math.Abs(v) >= 1e4 && step >= 1e3 {
-		return strconv.FormatFloat(v/1e3, 'f', -1, 64) + "k"
-	}
-	dec := max(0, int(-math.Floor(math.Log10(step))))
-	return strconv.FormatFloat(v, 'f', dec, 64)
 }
