@@ -15,7 +15,7 @@ func UsePlotFont() {
 	plotter.DefaultFont = plot.DefaultFont
 }
 
-// StepTicks labels an axis at a round step (1, 2 or 5 times a power of
+// StepTicks labels an axis at a round step (1, 2, 2.5 or 5 times a power of
 // ten) chosen so that about target ticks are labelled, with an unlabelled
 // tick halfway between.
 type StepTicks struct{ Target int }
@@ -41,11 +41,11 @@ func (t StepTicks) Ticks(lo, hi float64) []plot.Tick {
 	return ts
 }
 
-// roundStep returns the smallest of 1, 2 or 5 times a power of ten at
-// least v.
+// roundStep returns the smallest of 1, 2, 2.5 or 5 times a power of ten
+// at least v.
 func roundStep(v float64) float64 {
 	e := math.Pow(10, math.Floor(math.Log10(v)))
-	for _, m := range []float64{1, 2, 5, 10} {
+	for _, m := range []float64{1, 2, 2.5, 5, 10} {
 		if m*e >= v*0.999 {
 			return m * e
 		}
@@ -59,6 +59,8 @@ func FormatTick(v, step float64) string {
 	if math.Abs(v) >= 1e4 && step >= 1e3 {
 		return strconv.FormatFloat(v/1e3, 'f', -1, 64) + "k"
 	}
-	dec := max(0, int(-math.Floor(math.Log10(step))))
+	dec := 0
+	for ; dec < 6 && math.Abs(step*math.Pow(10, float64(dec))-math.Round(step*math.Pow(10, float64(dec)))) > 1e-6; dec++ {
+	}
 	return strconv.FormatFloat(v, 'f', dec, 64)
 }

@@ -49,3 +49,14 @@ func TestNavLinksOnlyThePagesPresent(t *testing.T) {
 		t.Errorf("bench nav = %+v, want itself and soak/index.html", nav)
 	}
 }
+
+func TestFormatTickShowsTheStepsDecimals(t *testing.T) {
+	for _, tt := range []struct {
+		v, step float64
+		want    string
+	}{{0.25, 0.25, "0.25"}, {1, 0.25, "1.00"}, {20, 5, "20"}, {25000, 2500, "25k"}, {0.5, 0.5, "0.5"}} {
+		if got := FormatTick(tt.v, tt.step); got != tt.want {
+			t.Errorf("FormatTick(%v, %v) = %q, want %q", tt.v, tt.step, got, tt.want)
+		}
+	}
+}
