@@ -20,9 +20,9 @@ const (
 	minShareAnswers = 50
 )
 
-// comebackFaults take an instance down and bring it back on its address
+// comebackFaults take an instance down (or freeze it) and bring it back on its address
 // when they end.
-var comebackFaults = []FaultType{FaultKill, FaultZombie, FaultDown}
+var comebackFaults = []FaultType{FaultKill, FaultZombie, FaultDown, FaultFreeze}
 
 // restartedLetBackIn: once an instance that was down serves again, P2C
 // answers through it within noticeWithin, and from a second after that
