@@ -57,7 +57,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		usage(stderr)
 		return 2
 	}
-	if name := args[0]; name == "help" || name == "-h" || name == "-help" || name == "--help" {
+	if isHelp(args[0]) {
 		return help(ctx, args[1:], stdout, stderr)
 	}
 	cmd, ok := commands[args[0]]
@@ -82,11 +82,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 // help runs "geerpc help [command]": the list of commands on stdout, or
 // the command's own help, and exits 0.
 func help(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 {
+	if len(args) == 0 || isHelp(args[0]) {
 		usage(stdout)
 		return 0
 	}
 	return run(ctx, []string{args[0], "-h"}, stdout, stderr)
+}
+
+// isHelp reports whether arg asks for help instead of naming a command.
+func isHelp(arg string) bool {
+	return arg == "help" || arg == "-h" || arg == "-help" || arg == "--help"
 }
 
 func usage(w io.Writer) {

@@ -48,12 +48,13 @@ func TestBadCommandLinesExit2NamingTheProblem(t *testing.T) {
 	}
 }
 
-// TestHelpListsEveryCommand: geerpc help, -h and --help exit 0 and list
-// every command with its summary on stdout.
+// TestHelpListsEveryCommand: geerpc help, -h and --help (and the help of
+// help) exit 0 and list every command with its summary on stdout.
 func TestHelpListsEveryCommand(t *testing.T) {
-	for _, arg := range []string{"help", "-h", "--help"} {
+	for _, args := range [][]string{{"help"}, {"-h"}, {"--help"}, {"help", "help"}, {"-h", "-h"}} {
+		arg := strings.Join(args, " ")
 		var stdout, stderr bytes.Buffer
-		if code := run(t.Context(), []string{arg}, &stdout, &stderr); code != 0 {
+		if code := run(t.Context(), args, &stdout, &stderr); code != 0 {
 			t.Fatalf("geerpc %s: exit %d: %s", arg, code, stderr.String())
 		}
 		for name, c := range commands {
