@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/http"
 	"net/netip"
 	"net/url"
 	"strings"
@@ -167,6 +168,27 @@ func probeServer(ctx context.Context, addr string) error {
 		return err
 	}
 	return cl.Close()
+}
+
+// probeToxiproxy checks within probeTimeout that the Toxiproxy server at
+// raw, given by flag name, answers its API (GET /version).
+func probeToxiproxy(ctx context.Context, name, raw string) error {
+	pctx, cancel := context.WithTimeout(ctx, probeTimeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(pctx, http.MethodGet, strings.TrimSuffix(raw, "/")+"/version", nil)
+	if err != nil {
+		return usageError{fmt.Sprintf("%s %s: %v", name, raw, oneLine(err))}
+	}
+	client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
+	resp, err := client.Do(req)
+	if err != nil {
+		return usageError{fmt.Sprintf("%s %s: unreachable: %v", name, raw, oneLine(err))}
+	}
+	_ = resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return usageError{fmt.Sprintf("%s %s: not a Toxiproxy server: GET /version: %s", name, raw, resp.Status)}
+	}
+	return nil
 }
 
 // fetchServers lists the servers of the HTTP registry within probeTimeout;
