@@ -5,7 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -115,18 +114,6 @@ func (f benchFlags) clusterOptions() (bench.ClusterOptions, error) {
 	return bench.ClusterOptions{Backend: b, Binary: exe, Toxiproxy: f.toxiproxy}, nil
 }
 
-// checkLoopbackURL refuses a URL whose host is not a loopback address.
-func checkLoopbackURL(flagName, raw string) error {
-	if raw == "" {
-		return nil
-	}
-	u, err := url.Parse(raw)
-	if err != nil || u.Scheme != "http" || !loopbackHost(u.Hostname()) {
-		return usageError{fmt.Sprintf("%s %q: want a loopback URL such as http://127.0.0.1:8474", flagName, raw)}
-	}
-	return nil
-}
-
 // override changes the size's plan as the flags say.
 func (f benchFlags) override(plan *bench.Plan) error {
 	if f.rounds > 0 {
@@ -182,9 +169,14 @@ func (f benchFlags) targets(o *bench.Options) error {
 }
 
 // checkReachable refuses, before any run, a registry that does not answer
-// or lists no servers, and instances that do not answer: a cell measured
-// on them would measure nothing.
+// or lists no servers, instances or a Toxiproxy server that do not answer:
+// a cell measured on them would measure nothing.
 func checkReachable(ctx context.Context, o bench.Options) error {
+	if o.Cluster.Toxiproxy != "" {
+		if err := probeToxiproxy(ctx, "-toxiproxy", o.Cluster.Toxiproxy); err != nil {
+			return err
+		}
+	}
 	if o.Registry != "" {
 		_, err := registryServers(ctx, o.Registry, false)
 		return err

@@ -41,8 +41,9 @@ func TestBenchBadFlagsExit2NamingTheFlag(t *testing.T) {
 	}
 }
 
-// TestBenchRefusesUnreachableTargets: instances or a registry that do not
-// answer, or a registry with no server, are refused before any run.
+// TestBenchRefusesUnreachableTargets: instances, a registry or a Toxiproxy
+// server that do not answer, or a registry with no server, are refused
+// before any run.
 func TestBenchRefusesUnreachableTargets(t *testing.T) {
 	_, addr := startServe(t, "-debug", "")
 	checkBadLines(t, []badLine{
@@ -51,6 +52,7 @@ func TestBenchRefusesUnreachableTargets(t *testing.T) {
 		{name: "empty registry", args: []string{"bench", "-registry", startRegistry(t)}, want: "lists no servers"},
 		{name: "registry and instances", args: []string{"bench", "-registry", "127.0.0.1:1", "-instances", addr}, want: "give only one"},
 		{name: "malformed instance", args: []string{"bench", "-instances", "127.0.0.1:1"}, want: "-instances"},
+		{name: "unreachable toxiproxy", args: []string{"bench", "-cluster", "procs", "-toxiproxy", "http://127.0.0.1:1"}, want: "-toxiproxy http://127.0.0.1:1: unreachable"},
 	})
 }
 

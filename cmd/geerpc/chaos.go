@@ -56,6 +56,9 @@ func runChaos(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err == nil {
 		err = checkApplicable(scenarios, co)
 	}
+	if err == nil {
+		err = chaosReachable(ctx, co)
+	}
 	if err != nil {
 		return err
 	}
@@ -98,6 +101,21 @@ func chaosCluster(backend, toxiproxy, reg string) (chaos.ClusterOptions, error) 
 	}
 	exe, _ := os.Executable()
 	return chaos.ClusterOptions{Backend: b, Binary: exe, Toxiproxy: toxiproxy}, nil
+}
+
+// chaosReachable refuses, before any run, a user's Toxiproxy server or
+// registry that does not answer, or a registry that lists no servers.
+func chaosReachable(ctx context.Context, co chaos.ClusterOptions) error {
+	if co.Toxiproxy != "" {
+		if err := probeToxiproxy(ctx, "-toxiproxy", co.Toxiproxy); err != nil {
+			return err
+		}
+	}
+	if co.Registry != "" {
+		_, err := registryServers(ctx, co.Registry, false)
+		return err
+	}
+	return nil
 }
 
 // deploymentCluster reads -registry and -toxiproxy naming a user's

@@ -84,3 +84,15 @@ func TestChaosRunsABuiltinByNameFromAnyFolder(t *testing.T) {
 		t.Fatalf("loadScenarios(slow): %v, want a usage error", err)
 	}
 }
+
+// TestChaosRefusesUnreachableTargets: a Toxiproxy server or a deployment's
+// registry that does not answer, or a registry with no server, is refused
+// before anything starts.
+func TestChaosRefusesUnreachableTargets(t *testing.T) {
+	toxi := fakeToxiproxy(t)
+	checkBadLines(t, []badLine{
+		{name: "unreachable toxiproxy", args: []string{"chaos", "-scenario", "slow-instance", "-cluster", "procs", "-toxiproxy", "http://127.0.0.1:1"}, want: "-toxiproxy http://127.0.0.1:1: unreachable"},
+		{name: "unreachable registry", args: []string{"chaos", "-scenario", "slow-instance", "-registry", "127.0.0.1:1", "-toxiproxy", toxi}, want: "-registry http://127.0.0.1:1/_geerpc_/registry"},
+		{name: "empty registry", args: []string{"chaos", "-scenario", "slow-instance", "-registry", startRegistry(t), "-toxiproxy", toxi}, want: "lists no servers"},
+	})
+}

@@ -170,6 +170,18 @@ func probeServer(ctx context.Context, addr string) error {
 	return cl.Close()
 }
 
+// checkLoopbackURL refuses a URL whose host is not a loopback address.
+func checkLoopbackURL(flagName, raw string) error {
+	if raw == "" {
+		return nil
+	}
+	u, err := url.Parse(raw)
+	if err != nil || u.Scheme != "http" || !loopbackHost(u.Hostname()) {
+		return usageError{fmt.Sprintf("%s %q: want a loopback URL such as http://127.0.0.1:8474", flagName, raw)}
+	}
+	return nil
+}
+
 // probeToxiproxy checks within probeTimeout that the Toxiproxy server at
 // raw, given by flag name, answers its API (GET /version).
 func probeToxiproxy(ctx context.Context, name, raw string) error {
