@@ -117,7 +117,9 @@ func execute(ctx context.Context, s *Scenario, res *Result, opts Options) error 
 // start, and returns when all calls have ended and every fault is undone.
 func drive(ctx context.Context, s *Scenario, c *cluster, clk *clock, vs []*variant, recs []FaultRecord, sw *stallWatch, log *slog.Logger) {
 	clk.t0 = time.Now()
-	wctx, stopWatch := context.WithCancel(ctx)
+	// The watches run until the last call has ended, in an interrupted run
+	// too: the calls in flight at the interrupt end after it.
+	wctx, stopWatch := context.WithCancel(context.WithoutCancel(ctx))
 	var wg sync.WaitGroup
 	wg.Go(func() { watchMembers(wctx, vs) })
 	wg.Go(func() { sw.watch(wctx, clk) })
