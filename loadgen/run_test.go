@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -81,11 +82,22 @@ func TestTimeoutsAreData(t *testing.T) {
 	}
 }
 
+// TestAbandonedCallsAreNotMeasured ends the run once its three workers are
+// each in a call that never returns on its own, however long a loaded
+// machine takes to start them.
 func TestAbandonedCallsAreNotMeasured(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	m := mustRun(t, ctx, &fakeInvoker{latency: time.Hour}, Options{Targets: []Target{EchoTarget(8)}, Concurrency: 3})
-	if m.Stop != StopDeadline || m.Abandoned != 3 || m.Calls != 0 {
+	var started atomic.Int64
+	inv := InvokerFunc(func(ctx context.Context, method string, args, reply any) error {
+		if started.Add(1) == 3 {
+			cancel()
+		}
+		<-ctx.Done()
+		return ctx.Err()
+	})
+	m := mustRun(t, ctx, inv, Options{Targets: []Target{EchoTarget(8)}, Concurrency: 3})
+	if m.Stop != StopCanceled || m.Abandoned != 3 || m.Calls != 0 {
 		t.Fatalf("stop %v abandoned %d calls %d", m.Stop, m.Abandoned, m.Calls)
 	}
 }
