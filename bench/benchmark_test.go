@@ -9,8 +9,8 @@ import (
 )
 
 // The go test benchmarks run client and server in one process on loopback.
-// Each reports calls/s and p99 (µs) beside ns/op and allocations, which
-// count client and server together. Sub-benchmarks with many callers use
+// Each reports calls/s, p99 (µs) and goroutine wake-ups per call beside
+// ns/op and allocations, which count client and server together. Sub-benchmarks with many callers use
 // at most b.N of them, so that `-benchtime=1x` (CI) finishes in seconds.
 
 // BenchmarkCall measures one caller's Echo round trip on geerpc by codec,
@@ -78,8 +78,10 @@ func benchCaller(b *testing.B, c Caller, callers, size int) {
 	}
 	b.ReportAllocs()
 	b.ResetTimer()
+	wake0 := wakeups()
 	r, err := Echo(ctx, c, min(callers, b.N), b.N, size)
 	b.StopTimer()
+	b.ReportMetric((wakeups()-wake0)/float64(b.N), "wakeups/op")
 	if err != nil {
 		b.Fatal(err)
 	}
