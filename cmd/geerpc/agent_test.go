@@ -186,28 +186,51 @@ func TestAgentProcessKilledMidRun(t *testing.T) {
 	startProcess(t, "agent", "-etcd", etcd, "-name", "a2").waitLine(t, "agent a2: serving ")
 }
 
-// TestCoordinatorProcessKilled: once a coordinating geerpc load process is
-// killed mid-run, no agent loads the servers after 2s.
-func TestCoordinatorProcessKilled(t *testing.T) {
+// TestCoordinatorProcessStopped: a coordinating geerpc load process
+// stopped by SIGTERM stops its agents and reports what they sent (exit 0);
+// one killed mid-run leaves no agent loading the servers after 2s.
+func TestCoordinatorProcessStopped(t *testing.T) {
 	noChildrenLeft(t)
 	etcd := startEtcd(t)
 	a, sa := countedServer(t, "s1")
 	startAgentProcesses(t, etcd, 3)
-	load := startProcess(t, "load", "-q", "-etcd", etcd, "-agents", "3", "-servers", a, "-rate", "600", "-d", "0", "-interval", "500ms")
+	args := []string{"load", "-q", "-etcd", etcd, "-agents", "3", "-servers", a, "-rate", "600", "-d", "0", "-interval", "500ms"}
+
+	load := startProcess(t, args...)
+	waitServed(t, sa, echoServed(sa)+300, load)
+	if code := load.terminate(t); code != 0 || !strings.Contains(load.out.String(), "stop      context canceled") ||
+		!strings.Contains(load.out.String(), "complete") {
+		t.Fatalf("load exit %d after SIGTERM:\n%s\n%s", code, load.out, load.err)
+	}
+	assertNoLoad(t, sa, time.Second, "stopped")
+
+	load = startProcess(t, args...)
+	waitServed(t, sa, echoServed(sa)+300, load)
+	_ = load.cmd.Process.Kill()
+	<-load.done
+	assertNoLoad(t, sa, 2*time.Second, "killed")
+}
+
+// waitServed waits until srv served n Echo calls.
+func waitServed(t *testing.T, srv *geerpc.Server, n int64, load *process) {
+	t.Helper()
 	deadline := time.Now().Add(waitFor)
-	for echoServed(sa) < 300 {
+	for echoServed(srv) < n {
 		if time.Now().After(deadline) {
 			t.Fatalf("no load within %s: %s", waitFor, load.err)
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	_ = load.cmd.Process.Kill()
-	<-load.done
-	time.Sleep(2 * time.Second)
-	before := echoServed(sa)
+}
+
+// assertNoLoad checks that, after, srv serves no more calls.
+func assertNoLoad(t *testing.T, srv *geerpc.Server, after time.Duration, how string) {
+	t.Helper()
+	time.Sleep(after)
+	before := echoServed(srv)
 	time.Sleep(500 * time.Millisecond)
-	if after := echoServed(sa); after != before {
-		t.Fatalf("agents still load 2s after their coordinator was killed: %d calls, then %d", before, after)
+	if now := echoServed(srv); now != before {
+		t.Fatalf("agents still load %s after their coordinator was %s: %d calls, then %d", after, how, before, now)
 	}
 }
 

@@ -38,7 +38,6 @@ type MarkReply struct {
 // carry.
 type Final struct {
 	Stop                                              loadgen.StopReason
-	Calls                                             int64 // measured calls, as the agent's own run counted them
 	WarmupCalls, Abandoned, Late, Unsent, PeakWorkers int64
 	Ended                                             string // why the agent ended the run itself ("" when it ran its course or was stopped)
 }
@@ -138,7 +137,10 @@ func (a *Agent) drop(r *run) {
 	a.mu.Unlock()
 }
 
-// run is one agent's share of a run, from Setup to Release.
+// run is one agent's share of a run, from Setup to Release. newRun sets
+// its fields and none changes after, except final, which the goroutine
+// start launches writes before it closes done; control calls read final
+// only after done is closed. rec has a lock of its own.
 type run struct {
 	id      string
 	job     *Job
@@ -225,7 +227,7 @@ func finalOf(m *loadgen.Metrics, err, cause error) Final {
 		f.Ended = err.Error()
 		return f
 	}
-	f.Stop, f.Calls, f.WarmupCalls, f.Abandoned = m.Stop, m.Calls, m.WarmupCalls, m.Abandoned
+	f.Stop, f.WarmupCalls, f.Abandoned = m.Stop, m.WarmupCalls, m.Abandoned
 	f.Late, f.Unsent, f.PeakWorkers = m.Late, m.Unsent, m.PeakWorkers
 	if cause != nil && !errors.Is(cause, ErrStopped) && !errors.Is(cause, context.Canceled) {
 		f.Ended = cause.Error()

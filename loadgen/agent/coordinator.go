@@ -174,16 +174,16 @@ func (c *coordinator) run(ctx context.Context) {
 	c.fanOut(func(mb *member) error { return mb.cl.Call(ctx, ServiceName+".Start", c.id, new(int)) }, "start")
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
+	done := ctx.Done() // nil once the agents were told to stop
 	for c.active() {
 		at, cut := c.next(time.Since(c.start))
 		timer.Reset(time.Until(c.start.Add(at)))
 		select {
 		case <-timer.C:
-		case <-ctx.Done():
-			if !c.stopped {
-				c.stopAll()
-				at, cut = time.Since(c.start), true
-			}
+		case <-done:
+			done = nil
+			c.stopAll()
+			at, cut = time.Since(c.start), true
 		}
 		c.mark(at, cut)
 	}
