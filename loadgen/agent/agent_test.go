@@ -341,3 +341,19 @@ func TestFindTooFew(t *testing.T) {
 		t.Fatalf("Find = %v", err)
 	}
 }
+
+// TestWarmupExcluded: calls due in the warm-up are counted apart, never
+// measured, and the timeline starts when the warm-up ends, as in a single
+// process.
+func TestWarmupExcluded(t *testing.T) {
+	a, _ := startServer(t, "s1")
+	o := loadgen.Options{
+		Targets: []loadgen.Target{loadgen.EchoTarget(8)}, Pacer: loadgen.ConstantPacer{PerSecond: 300},
+		Warmup: 500 * time.Millisecond, Duration: time.Second, Timeout: 2 * time.Second, Interval: 200 * time.Millisecond,
+	}
+	_, eps := startAgents(t, 2, builder([]string{a}, o, nil))
+	r := coordinate(t, context.Background(), Config{Agents: eps}, o)
+	if r.Partial || r.Calls != 300 || r.WarmupCalls != 150 || len(r.Timeline) == 0 || r.Timeline[0].Start != o.Warmup {
+		t.Fatalf("partial %v, calls %d, warm-up %d, timeline %+v", r.Partial, r.Calls, r.WarmupCalls, r.Timeline)
+	}
+}
