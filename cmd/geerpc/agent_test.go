@@ -110,7 +110,7 @@ func TestLoadOverAgentProcesses(t *testing.T) {
 	js := filepath.Join(t.TempDir(), "out.json")
 	var stdout, stderr bytes.Buffer
 	args := []string{"load", "-q", "-etcd", etcd, "-agents", "3", "-servers", a + "," + b,
-		"-rate", "900", "-d", "2s", "-interval", "500ms", "-o", js}
+		"-rate", "900", "-d", "2s", "-interval", "500ms", "-timeout", "10s", "-o", js}
 	if code := run(t.Context(), args, &stdout, &stderr); code != 0 {
 		t.Fatalf("load exit %d: %s\n%s", code, stderr.String(), stdout.String())
 	}
@@ -121,7 +121,8 @@ func TestLoadOverAgentProcesses(t *testing.T) {
 		sum += ag.Calls
 	}
 	served := echoServed(sa, sb) - 3 // each agent's warm-up call
-	if r.Partial || r.Calls != sum || r.Calls != served || r.Calls+r.Unsent != 1800 || r.Calls < 1764 {
+	okServed := served >= r.OK && served <= r.Calls && (r.OK != r.Calls || served == r.Calls) // a timed-out call may not have reached a server
+	if r.Partial || r.Calls != sum || !okServed || r.Calls+r.Unsent != 1800 || r.Calls < 1764 {
 		t.Fatalf("partial %v, merged %d, agents %d, served %d, unsent %d, want 1800 calls scheduled:\n%s",
 			r.Partial, r.Calls, sum, served, r.Unsent, stdout.String())
 	}

@@ -64,7 +64,7 @@ func TestThreeAgentsMergeExactly(t *testing.T) {
 	const rate, d = 600, 3 * time.Second
 	o := loadgen.Options{
 		Targets: []loadgen.Target{loadgen.EchoTarget(64)}, Pacer: loadgen.ConstantPacer{PerSecond: rate},
-		Duration: d, Timeout: 2 * time.Second, Interval: 500 * time.Millisecond,
+		Duration: d, Timeout: 10 * time.Second, Interval: 500 * time.Millisecond,
 	}
 	raw := &rawLatencies{}
 	_, eps := startAgents(t, 3, builder([]string{a, b}, o, raw))
@@ -78,7 +78,10 @@ func TestThreeAgentsMergeExactly(t *testing.T) {
 	}
 	served := echoCalls(sa) + echoCalls(sb) - 3 // each agent's warm-up call
 	scheduled := int64(rate * d.Seconds())
-	if r.Calls != sum || r.Calls != served || r.Calls+r.Unsent != scheduled || r.Abandoned != 0 {
+	// A call that timed out may never have reached a server; one that
+	// succeeded did.
+	if r.Calls != sum || served < r.OK || served > r.Calls || (r.OK == r.Calls && served != r.Calls) ||
+		r.Calls+r.Unsent != scheduled || r.Abandoned != 0 {
 		t.Fatalf("merged %d, agents %d, served %d, unsent %d, abandoned %d, scheduled %d",
 			r.Calls, sum, served, r.Unsent, r.Abandoned, scheduled)
 	}
