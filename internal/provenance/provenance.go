@@ -52,8 +52,8 @@ func Collect(ctx context.Context) Info {
 // go-build directory, or cached in the go-build cache), the program's base
 // name otherwise, never a build path.
 func userCommand(args []string) []string {
-	if len(args) == 0 {
-		return nil
+	if len(args) == 0 || args[0] == "" {
+		return args
 	}
 	prog := filepath.ToSlash(args[0])
 	name := strings.TrimSuffix(path.Base(prog), ".exe")
@@ -65,10 +65,12 @@ func userCommand(args []string) []string {
 }
 
 // CommandLine returns Command as one line, each argument quoted when it holds
-// spaces or shell metacharacters.
+// spaces or shell metacharacters, the program named as a user types it even
+// when an older record kept a build path.
 func (i Info) CommandLine() string {
-	parts := make([]string, len(i.Command))
-	for k, a := range i.Command {
+	cmd := userCommand(i.Command)
+	parts := make([]string, len(cmd))
+	for k, a := range cmd {
 		parts[k] = shellQuote(a)
 	}
 	return strings.Join(parts, " ")

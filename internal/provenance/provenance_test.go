@@ -45,6 +45,7 @@ func TestCommandLine(t *testing.T) {
 		{name: "space", args: []string{"geerpc", "-servers", "tcp@a, tcp@b"}, want: "geerpc -servers 'tcp@a, tcp@b'"},
 		{name: "quote", args: []string{"it's"}, want: `'it'\''s'`},
 		{name: "empty", args: []string{""}, want: "''"},
+		{name: "build path", args: []string{"/tmp/go-build1/b001/exe/geerpc", "soak"}, want: "go run ./cmd/geerpc soak"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
