@@ -105,7 +105,7 @@ func overall(vs []Verdict) string {
 	switch {
 	case n[StatusFail] > 0:
 		return "FAIL"
-	case n["inconclusive"] > 0:
+	case n[StatusInconclusive] > 0:
 		return "INCONCLUSIVE"
 	}
 	return "PASS"
@@ -124,7 +124,7 @@ func tally(vs []Verdict) map[string]int {
 func counts(vs []Verdict) string {
 	n := tally(vs)
 	var parts []string
-	for _, st := range []string{StatusPass, StatusFail, "inconclusive", StatusInfo} {
+	for _, st := range []string{StatusPass, StatusFail, StatusInconclusive, StatusInfo} {
 		if n[st] > 0 {
 			parts = append(parts, fmt.Sprintf("%d %s", n[st], st))
 			delete(n, st)
