@@ -2,16 +2,7 @@ package bench
 
 // pageHTML is the template of index.html, the front page of the report
 // site: plain HTML and the site's inline CSS, no script, no network.
-const pageHTML = `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-{{template "meta" .Prov}}
-<meta name="generator" content="geerpc bench, commit {{.R.Provenance.Commit}}">
-<title>GeeRPC bench report: {{.R.Provenance.Date.Format "2006-01-02 15:04 UTC"}}</title>
-{{template "style"}}
-</head>
+const pageHTML = `{{template "head" (head (printf "GeeRPC bench report: %s" (.R.Provenance.Date.Format "2006-01-02 15:04 UTC")) .Prov)}}
 <body>
 {{template "nav" .Nav}}
 <h1>GeeRPC: balancing modes and peers, measured</h1>

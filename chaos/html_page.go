@@ -2,15 +2,7 @@ package chaos
 
 // scenarioHTML is the template of <scenario>.html: plain HTML and the
 // site's inline CSS, no script, no network.
-const scenarioHTML = `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-{{template "meta" .Prov}}
-<title>GeeRPC chaos: {{.R.Scenario.Name}}</title>
-{{template "style"}}
-</head>
+const scenarioHTML = `{{template "head" (head (printf "GeeRPC chaos: %s" .R.Scenario.Name) .Prov)}}
 <body>
 {{template "nav" .Nav}}
 <p class="small"><a href="index.html">all chaos scenarios</a></p>
@@ -71,15 +63,7 @@ Each fault window is shaded by kind and labelled with its number, kind and targe
 `
 
 // indexHTML is the template of the chaos page, index.html.
-const indexHTML = `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-{{template "meta" .Prov}}
-<title>GeeRPC chaos scenarios</title>
-{{template "style"}}
-</head>
+const indexHTML = `{{template "head" (head "GeeRPC chaos scenarios" .Prov)}}
 <body>
 {{template "nav" .Nav}}
 <h1>Chaos scenarios {{template "status" .Verdict}}</h1>

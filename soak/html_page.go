@@ -2,15 +2,7 @@ package soak
 
 // pageHTML is the template of the soak's index.html: plain HTML and the
 // site's inline CSS, no script, no network.
-const pageHTML = `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-{{template "meta" .Prov}}
-<title>GeeRPC soak: {{.Verdict}}</title>
-{{template "style"}}
-</head>
+const pageHTML = `{{template "head" (head (printf "GeeRPC soak: %s" .Verdict) .Prov)}}
 <body>
 {{template "nav" .Nav}}
 <h1>Soak {{template "status" .Verdict}}</h1>

@@ -1,12 +1,19 @@
 package site
 
-// shared is parsed into every page's template. On a phone-width window a
+// shared is parsed into every page's template: "head" takes head's result. On a phone-width window a
 // table of class "cards" shows each row as a card, each cell after its
 // data-label.: the style sheet, the
 // navigation bar, the provenance as meta elements (so that the file starts
 // with it) and as a table, and a coloured verdict.
-const shared = `{{define "meta"}}{{range .}}<meta name="provenance-{{index . 0}}" content="{{index . 1}}">
-{{end}}{{end}}
+const shared = `{{define "head"}}<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+{{range .Prov}}<meta name="provenance-{{index . 0}}" content="{{index . 1}}">
+{{end}}<title>{{.Title}}</title>
+{{template "style"}}
+</head>{{end}}
 {{define "style"}}<style>
 body { font: 15px/1.5 -apple-system, "Segoe UI", "Liberation Sans", Helvetica, Arial, sans-serif; color: #222; max-width: 1180px; margin: 0 auto; padding: .5em 1.5em 4em; }
 h1 { font-size: 1.6em; margin: .4em 0 .2em; } h2 { margin-top: 2em; border-bottom: 1px solid #ddd; padding-bottom: .2em; } h3 { margin-top: 1.6em; }

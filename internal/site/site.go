@@ -57,11 +57,20 @@ func Prov(i provenance.Info) [][2]string {
 }
 
 // Template returns a template named name holding the shared blocks
-// ("style", "nav", "prov", "status") with funcs, ready to parse a page into.
+// ("head", "style", "nav", "prov", "status") with funcs, ready to parse a page into.
 func Template(name string, funcs template.FuncMap) *template.Template {
-	t := template.New(name).Funcs(template.FuncMap{"statusClass": StatusClass})
+	t := template.New(name).Funcs(template.FuncMap{"statusClass": StatusClass, "head": head})
 	return template.Must(t.Funcs(funcs).Parse(shared))
 }
+
+// headData is what the "head" block renders: the page's title, and the
+// provenance the file starts with.
+type headData struct {
+	Title string
+	Prov  [][2]string
+}
+
+func head(title string, prov [][2]string) headData { return headData{title, prov} }
 
 // StatusClass is the CSS class of a verdict: pass, fail, inconclusive,
 // info, met or missed, whatever its case.
