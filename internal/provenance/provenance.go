@@ -135,7 +135,9 @@ func gitCommit(ctx context.Context) string {
 		return ""
 	}
 	c := string(bytes.TrimSpace(out))
-	st, err := exec.CommandContext(ctx, "git", "status", "--porcelain", "--untracked-files=no").Output()
+	// --no-optional-locks: status takes no index.lock, so a git killed at
+	// the timeout leaves none behind to block the user's next commit.
+	st, err := exec.CommandContext(ctx, "git", "--no-optional-locks", "status", "--porcelain", "--untracked-files=no").Output()
 	if err == nil && len(bytes.TrimSpace(st)) > 0 {
 		c += "-dirty"
 	}
