@@ -21,7 +21,7 @@ func init() {
 		about: "Runs the matrix (a concurrency sweep, an open-loop sweep, a slow instance, unequal weights) on in-process\n" +
 			"instances, or the two sweeps on running ones (-registry, -instances), one progress line per run.",
 		example: "geerpc bench -size quick",
-		usage:   "bench [-size quick|default|full] [-out DIR] [-registry 127.0.0.1:9999 | -instances tcp@a,tcp@b] [-modes p2c,...] ...",
+		usage:   "bench [-size quick|default|full] [-out DIR] [-cluster inproc|procs [-toxiproxy URL] | -registry 127.0.0.1:9999 | -instances tcp@a,tcp@b] [-modes p2c,...] ...",
 		run:     runBench,
 	}
 }
