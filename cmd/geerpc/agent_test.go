@@ -120,7 +120,7 @@ func TestLoadOverAgentProcesses(t *testing.T) {
 	for _, ag := range r.Agents {
 		sum += ag.Calls
 	}
-	served := echoServed(sa, sb) - 3 // each agent's warm-up call
+	served := echoServed(sa, sb) - 3                                                          // each agent's warm-up call
 	okServed := served >= r.OK && served <= r.Calls && (r.OK != r.Calls || served == r.Calls) // a timed-out call may not have reached a server
 	if r.Partial || r.Calls != sum || !okServed || r.Calls+r.Unsent != 1800 || r.Calls < 1764 {
 		t.Fatalf("partial %v, merged %d, agents %d, served %d, unsent %d, want 1800 calls scheduled:\n%s",
