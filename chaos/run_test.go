@@ -12,7 +12,8 @@ import (
 
 // shortScenario is a 2s run of two modes with two fail modes, a slow and a
 // dropping instance. Its timeouts leave room for a loaded machine: 40ms of
-// injected latency against attempts of 250ms and calls of 1s.
+// injected latency against attempts of 250ms and calls of 1s, retried
+// without a budget (on a starved machine most attempts time out).
 func shortScenario(seed uint64) *Scenario {
 	ms := func(n int) Duration { return Duration(time.Duration(n) * time.Millisecond) }
 	return &Scenario{
@@ -20,7 +21,7 @@ func shortScenario(seed uint64) *Scenario {
 		Instances: []InstanceSpec{{Name: "a"}, {Name: "b"}, {Name: "c"}},
 		Modes:     []string{"round-robin", "p2c"},
 		FailModes: []string{"failfast", "failover"},
-		Client:    ClientSpec{Idempotent: true, AttemptTimeout: ms(250), EjectAfter: -1},
+		Client:    ClientSpec{Idempotent: true, AttemptTimeout: ms(250), EjectAfter: -1, RetryRatio: -1},
 		Registry:  RegistrySpec{TTL: ms(1000), Heartbeat: ms(200), Refresh: ms(100)},
 		Load:      LoadSpec{Rate: 80, Duration: ms(2000), Timeout: ms(1000)},
 		Faults: []FaultSpec{
