@@ -118,6 +118,9 @@ func TestFrozenProcessAnswersNothingUntilThawed(t *testing.T) {
 	if err := a.Freeze(); err != nil {
 		t.Fatal(err)
 	}
+	// SIGSTOP stops the process's threads when each next runs, which a
+	// loaded machine may delay past kill's return.
+	waitFor(t, "every thread of the frozen process stopped", func() bool { return allStopped(a.Pid()) })
 	if _, err := echoFrom(t, a.Addr()); err == nil {
 		t.Fatal("a frozen instance answered")
 	}
@@ -242,4 +245,24 @@ func alive(pid int) bool {
 	}
 	f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+1:]))
 	return len(f) > 0 && f[0] != "Z"
+}
+
+// allStopped reports whether every thread of process pid is stopped (state
+// T in /proc/pid/task/*/stat); true where /proc cannot tell.
+func allStopped(pid int) bool {
+	tasks, err := os.ReadDir(fmt.Sprintf("/proc/%d/task", pid))
+	if err != nil {
+		return true
+	}
+	for _, task := range tasks {
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/task/%s/stat", pid, task.Name()))
+		if err != nil {
+			return true
+		}
+		i := strings.LastIndexByte(string(b), ')') // the state follows the command's closing parenthesis
+		if i < 0 || i+2 >= len(b) || b[i+2] != 'T' {
+			return false
+		}
+	}
+	return true
 }
