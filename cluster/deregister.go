@@ -10,9 +10,10 @@ import (
 )
 
 // Deregister removes addr from the HTTP registry at registryURL at once, as
-// a server that stops cleanly does. It gives up after a second.
+// a server that stops cleanly does. It gives up after 5s (a registry on a
+// loaded machine, a soak's load beside it, can take over a second).
 func Deregister(ctx context.Context, registryURL, addr string) error {
-	ctx, cancel := context.WithTimeout(ctx, time.Second)
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodDelete, registryURL, nil)
 	if err != nil {
