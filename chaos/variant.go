@@ -59,7 +59,7 @@ func newVariants(s *Scenario, c *cluster, clk *clock, seed uint64) []*variant {
 func newVariant(idx int, s *Scenario, c *cluster, clk *clock, mode xclient.SelectMode, fail xclient.FailMode, seed uint64) *variant {
 	v := &variant{idx: idx, name: mode.String() + "/" + fail.String(), mode: mode, fail: fail, clk: clk,
 		names: c.names, rec: newRecorder(), hashKey: mode == xclient.ConsistentHashSelect}
-	v.disc = xclient.NewGeeRegistryDiscoveryWithOptions(c.regURL, xclient.GeeRegistryDiscoveryOptions{Interval: s.Registry.refresh()})
+	v.disc = xclient.NewGeeRegistryDiscoveryWithOptions(c.regURL, xclient.GeeRegistryDiscoveryOptions{Interval: s.Registry.refresh(), EmptyHold: s.Registry.ttl()})
 	vseed := seed*0x100000001b3 + uint64(idx) + 1
 	v.bal = newRecBalancer(balancerFor(mode, vseed), clk, c.names)
 	o := xclient.Options{

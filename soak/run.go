@@ -107,7 +107,7 @@ func (s *soak) start(ctx context.Context) error {
 		return fmt.Errorf("soak: start the cluster: %w", err)
 	}
 	s.cl, s.faulter = cl, cl
-	disc := xclient.NewGeeRegistryDiscoveryWithOptions(cl.RegistryURL(), xclient.GeeRegistryDiscoveryOptions{Interval: cl.Registry().Refresh.D()})
+	disc := xclient.NewGeeRegistryDiscoveryWithOptions(cl.RegistryURL(), xclient.GeeRegistryDiscoveryOptions{Interval: cl.Registry().Refresh.D(), EmptyHold: cl.Registry().TTL.D()})
 	s.x = xclient.NewXClientWithOptions(disc, xclient.Options{
 		Mode: xclient.P2CSelect, FailMode: xclient.Failover, Idempotent: true, AttemptTimeout: s.o.Timeout / 3, Seed: s.o.Seed,
 		EjectBase: ejectBase, EjectMax: ejectMax,

@@ -34,6 +34,13 @@ type GeeRegistryDiscoveryOptions struct {
 	Logger *slog.Logger
 	// Now returns the current time. Nil means time.Now; tests inject a clock.
 	Now func() time.Time
+	// EmptyHold keeps the last non-empty list in use when the registry
+	// suddenly answers an empty one, for up to EmptyHold after the last
+	// answer that listed servers. A registry restarted with an empty table
+	// answers so until the next heartbeats; set EmptyHold to the registry's
+	// TTL, by which every server it listed could have expired. Zero or
+	// negative takes an empty answer at once.
+	EmptyHold time.Duration
 }
 
 // GeeRegistryDiscovery is a Discovery (and WeightedDiscovery) of the servers
@@ -52,8 +59,10 @@ type GeeRegistryDiscovery struct {
 	client                 *http.Client
 	log                    *slog.Logger
 	now                    func() time.Time
+	emptyHold              time.Duration
 
 	mu         sync.Mutex    // protects following
+	lastListed time.Time     // when a refresh last listed servers
 	instances  []Instance    // the cached list, sorted by address
 	lastUpdate time.Time     // when the last refresh ended, success or not
 	lastErr    error         // the last refresh's error
@@ -85,6 +94,7 @@ func NewGeeRegistryDiscoveryWithOptions(registryURL string, opts GeeRegistryDisc
 		client:                opts.Client,
 		log:                   opts.Logger,
 		now:                   opts.Now,
+		emptyHold:             opts.EmptyHold,
 	}
 	if d.timeout <= 0 {
 		d.timeout = DefaultRefreshInterval
@@ -110,6 +120,9 @@ func (d *GeeRegistryDiscovery) Update(servers []string) error {
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	if len(insts) == 0 {
+		d.lastListed = time.Time{} // emptied by hand: not held
+	}
 	d.setLocked(insts, nil)
 	return nil
 }
@@ -227,10 +240,18 @@ func (d *GeeRegistryDiscovery) fetch(done chan struct{}) error {
 	return err
 }
 
-// setLocked records the outcome of a refresh; a failed one keeps the list.
+// setLocked records the outcome of a refresh; a failed one keeps the list,
+// and so does an empty one within emptyHold of the last non-empty one.
 func (d *GeeRegistryDiscovery) setLocked(insts []Instance, err error) {
-	d.lastUpdate, d.lastErr = d.now(), err
+	now := d.now()
+	d.lastUpdate, d.lastErr = now, err
 	if err != nil {
+		return
+	}
+	if len(insts) > 0 {
+		d.lastListed = now
+	} else if len(d.instances) > 0 && now.Sub(d.lastListed) < d.emptyHold {
+		d.log.Debug("xclient: registry listed no server, keeping the known servers", "registry", d.registry)
 		return
 	}
 	d.instances = insts

@@ -47,6 +47,7 @@ type geeRegistry struct {
 	url  string
 	gets atomic.Int64
 	down atomic.Bool
+	wipe atomic.Bool // answer as a registry restarted with an empty table
 	mu   sync.Mutex    // protects following
 	gate chan struct{} // non-nil: GETs wait until it is closed
 }
@@ -79,6 +80,10 @@ func (g *geeRegistry) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	}
 	if g.down.Load() {
 		w.WriteHeader(http.StatusServiceUnavailable)
+		return
+	}
+	if g.wipe.Load() {
+		registry.New(0).ServeHTTP(w, req)
 		return
 	}
 	g.reg.ServeHTTP(w, req)
@@ -201,6 +206,47 @@ func TestGeeRegistryDiscoveryKeepsLastKnownList(t *testing.T) {
 			gets := g.gets.Load()
 			if err := d.Refresh(); !errors.Is(err, tt.wantErr) || g.gets.Load() != gets {
 				t.Fatalf("Refresh within the interval: %v after %d more GETs; want the same error, no GET", err, g.gets.Load()-gets)
+			}
+		})
+	}
+}
+
+// TestGeeRegistryDiscoveryEmptyHold restarts the registry with an empty
+// table: with EmptyHold the known servers stay in use until the hold since
+// the last listing has passed; without it the empty list is taken at once.
+func TestGeeRegistryDiscoveryEmptyHold(t *testing.T) {
+	const hold = 3 * DefaultRefreshInterval
+	for _, tt := range []struct {
+		name string
+		hold time.Duration
+		kept int // refreshes answered empty that keep the known servers
+	}{
+		{name: "held", hold: hold, kept: 2},
+		{name: "not held", kept: 0},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			g := startGeeRegistry(t, "tcp@h:1", "tcp@h:2")
+			clock := &geeClock{}
+			d := NewGeeRegistryDiscoveryWithOptions(g.url, GeeRegistryDiscoveryOptions{Now: clock.Now, EmptyHold: tt.hold})
+			want := mustGetAll(t, d)
+			g.wipe.Store(true)
+			for i := range 3 {
+				clock.Advance(DefaultRefreshInterval)
+				if err := d.Refresh(); err != nil {
+					t.Fatalf("Refresh %d: %v", i, err)
+				}
+				got, err := d.GetAll()
+				if i < tt.kept && !reflect.DeepEqual(got, want) {
+					t.Fatalf("refresh %d after the wipe: GetAll %v, %v; want %v held", i, got, err, want)
+				}
+				if i >= tt.kept && !errors.Is(err, ErrNoInstances) {
+					t.Fatalf("refresh %d after the wipe: GetAll %v, %v; want ErrNoInstances", i, got, err)
+				}
+			}
+			g.wipe.Store(false)
+			clock.Advance(DefaultRefreshInterval)
+			if got := mustGetAll(t, d); !reflect.DeepEqual(got, want) {
+				t.Fatalf("GetAll once the servers are listed again: %v, want %v", got, want)
 			}
 		})
 	}
