@@ -69,6 +69,13 @@ func TestProcessRunFreezesKillsAndSlowsRealProcesses(t *testing.T) {
 		if f.Err != "" || f.AppliedAt < 0 || f.ClearedAt < 0 {
 			t.Errorf("fault %d %s: applied %v cleared %v err %q", f.Index, f.Type, f.AppliedAt, f.ClearedAt, f.Err)
 		}
+		want := healthOK
+		if f.Type.class() != classLifecycle {
+			want = ""
+		}
+		if f.HealthBefore != want || f.HealthAfter != want {
+			t.Errorf("fault %d %s: health before %q, after %q; want %q", f.Index, f.Type, f.HealthBefore, f.HealthAfter, want)
+		}
 	}
 	for _, v := range res.Variants {
 		if v.OK == 0 || v.Picks["a"] == 0 || v.Picks["b"] == 0 {

@@ -18,6 +18,12 @@ type FaultRecord struct {
 	AppliedAt time.Duration `json:"applied_ns"` // when it took effect; -1 if never
 	ClearedAt time.Duration `json:"cleared_ns"` // when it was undone; -1 if never
 	Err       string        `json:"error,omitempty"`
+	// HealthBefore and HealthAfter say whether the instances of a lifecycle
+	// fault answered a call on their own address just before the fault and
+	// just after its heal: "ok", or the first one's error. Empty for other
+	// faults, and HealthAfter for a heal that never ran.
+	HealthBefore string `json:"health_before,omitempty"`
+	HealthAfter  string `json:"health_after,omitempty"`
 }
 
 // event is the start or end of a fault.
@@ -44,6 +50,7 @@ func schedule(ctx context.Context, c *cluster, t0 time.Time, recs []FaultRecord,
 		f := c.s.Faults[ev.id]
 		if ev.start {
 			active[ev.id] = true
+			recs[ev.id].HealthBefore = c.health(ctx, f)
 			recs[ev.id].AppliedAt = time.Since(t0)
 			note(&recs[ev.id], c.apply(ctx, ev.id, f))
 			log.Info("chaos: fault on", "fault", ev.id, "type", f.Type, "instances", f.Instances, "at", recs[ev.id].AppliedAt)
@@ -52,6 +59,7 @@ func schedule(ctx context.Context, c *cluster, t0 time.Time, recs []FaultRecord,
 		delete(active, ev.id)
 		note(&recs[ev.id], c.clear(context.WithoutCancel(ctx), ev.id, f))
 		recs[ev.id].ClearedAt = time.Since(t0)
+		recs[ev.id].HealthAfter = c.health(context.WithoutCancel(ctx), f)
 		log.Info("chaos: fault off", "fault", ev.id, "type", f.Type, "at", recs[ev.id].ClearedAt)
 	}
 }
@@ -80,6 +88,7 @@ func restoreAll(c *cluster, t0 time.Time, recs []FaultRecord, active map[int]boo
 	for _, id := range slices.Backward(ids) {
 		note(&recs[id], c.clear(context.Background(), id, c.s.Faults[id]))
 		recs[id].ClearedAt = time.Since(t0)
+		recs[id].HealthAfter = c.health(context.Background(), c.s.Faults[id])
 		log.Info("chaos: fault restored early", "fault", id, "type", c.s.Faults[id].Type)
 	}
 }
