@@ -47,7 +47,7 @@ type geeRegistry struct {
 	url  string
 	gets atomic.Int64
 	down atomic.Bool
-	wipe atomic.Bool // answer as a registry restarted with an empty table
+	wipe atomic.Bool   // answer as a registry restarted with an empty table
 	mu   sync.Mutex    // protects following
 	gate chan struct{} // non-nil: GETs wait until it is closed
 }
