@@ -20,21 +20,25 @@ var invalidRequest = struct{}{}
 
 // serverConn is the server side of one connection.
 type serverConn struct {
-	srv      *Server
-	rwc      io.ReadWriteCloser
-	cc       codec.Codec
-	w        *msgWriter
-	opt      Option
-	ctx      context.Context // ends when the connection closes
-	cancel   context.CancelFunc
-	stopping atomic.Bool // no new requests are read
-	handlers sync.WaitGroup
-	inflight atomic.Int32               // requests read and not yet answered
-	lastRead atomic.Int64               // when the last request was read, Unix nanoseconds
-	idle     atomic.Pointer[time.Timer] // closes the connection when idle too long
-	workers  workerPool
-	once     sync.Once
-	closed   chan struct{}
+	srv       *Server
+	rwc       io.ReadWriteCloser
+	cc        codec.Codec
+	w         *msgWriter
+	opt       Option
+	ctx       context.Context // ends when the connection closes
+	cancel    context.CancelFunc
+	stopping  atomic.Bool // no new requests are read
+	handlers  sync.WaitGroup
+	inflight  atomic.Int32               // requests read and not yet answered
+	lastRead  atomic.Int64               // when the last request was read, Unix nanoseconds
+	idle      atomic.Pointer[time.Timer] // closes the connection when idle too long
+	workers   workerPool
+	once      sync.Once
+	closed    chan struct{}
+	role      atomic.Int32  // who reads: see inline.go
+	handoff   *time.Timer   // hands the reading role on from a long inline request
+	readEnded chan struct{} // closed when reading ends on a goroutine serve does not run on
+	input     *bufio.Reader // what the codec reads through, if it buffers nothing else; owned by the reading role
 }
 
 // request is one call in progress.
@@ -61,7 +65,10 @@ func (req *request) sent() {
 
 func newServerConn(s *Server, rwc io.ReadWriteCloser) *serverConn {
 	ctx, cancel := context.WithCancel(context.Background())
-	return &serverConn{srv: s, rwc: rwc, ctx: ctx, cancel: cancel, closed: make(chan struct{})}
+	sc := &serverConn{srv: s, rwc: rwc, ctx: ctx, cancel: cancel, closed: make(chan struct{}), readEnded: make(chan struct{})}
+	sc.handoff = time.AfterFunc(time.Hour, sc.handOff)
+	sc.handoff.Stop()
+	return sc
 }
 
 // stopReading makes the read loop end after the request it is reading.
@@ -110,6 +117,9 @@ func (sc *serverConn) handshake() error {
 		return err
 	}
 	sc.cc, sc.opt, sc.w = cc, opt, newMsgWriter(cc)
+	if _, ok := cc.(*codec.GobCodec); ok {
+		sc.input = br // the gob codec reads through br and keeps nothing of its own
+	}
 	if !sc.setReadDeadline(time.Time{}) {
 		return ErrServerClosed
 	}
@@ -121,16 +131,32 @@ func (sc *serverConn) codecOptions() codec.Options {
 	return codec.Options{MaxMessageSize: sc.srv.opts.MaxMessageSize}
 }
 
-// serve reads requests and runs each in its own goroutine until the
-// connection ends, then waits for the replies in flight.
+// serve reads requests and runs them until the connection ends, then waits
+// for the replies in flight.
 func (sc *serverConn) serve() {
+	if !sc.read() {
+		<-sc.readEnded // the reading role went on to another goroutine
+	}
+	sc.handoff.Stop()
+	if !sc.stopping.Load() {
+		sc.cancel() // the client is gone: the contexts of its calls in flight end, as documented
+	}
+	sc.workers.close()
+	sc.drain()
+	sc.close()
+}
+
+// read reads requests and runs a lone one itself (see inline.go), or hands
+// each to a worker, until the connection ends (true) or it gave the
+// reading role on to another goroutine (false).
+func (sc *serverConn) read() bool {
 	for {
 		req, err := sc.readRequest()
 		if req == nil {
 			if err != nil && !errors.Is(err, io.EOF) && !sc.stopping.Load() {
 				sc.srv.opts.Logger.Info("geerpc: closing connection", "reason", err)
 			}
-			break
+			return true
 		}
 		sc.handlers.Add(1)
 		n := sc.inflight.Add(1)
@@ -142,16 +168,14 @@ func (sc *serverConn) serve() {
 			sc.replyAndRecycle(req, err)
 		case req.h.Deadline != 0 && req.start.UnixNano() >= req.h.Deadline:
 			sc.replyAndRecycle(req, ErrDeadlinePassed)
+		case n == 1 && sc.inputDrained():
+			if !sc.runInline(req) {
+				return false
+			}
 		default:
 			sc.dispatch(req)
 		}
 	}
-	if !sc.stopping.Load() {
-		sc.cancel() // the client is gone: the contexts of its calls in flight end, as documented
-	}
-	sc.workers.close()
-	sc.drain()
-	sc.close()
 }
 
 func (sc *serverConn) drain() {

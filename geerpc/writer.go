@@ -22,13 +22,14 @@ import (
 // was held is therefore seen by the holder's look after its unlock.
 //
 // Who owns a server request, at every moment: the reading goroutine, from
-// getRequest until dispatch; the worker pool's queue (under its mu) until a
+// getRequest until dispatch, or while it runs a lone request itself
+// (runInline, inline.go); the worker pool's queue (under its mu) until a
 // worker takes it; that worker while the method runs; then whichever of
-// the worker and the handle-timeout timer wins req.replied (reply); then
-// this writer, from enqueue until it calls sent after encoding it (or
-// dropping it after a write error); then the request pool, when the
-// request was given up for recycling (replyAndRecycle), or the garbage
-// collector when a timer may still refer to it (handle).
+// the goroutine running it and the handle-timeout timer wins req.replied
+// (reply); then this writer, from enqueue until it calls sent after
+// encoding it (or dropping it after a write error); then the request pool,
+// when the request was given up for recycling (replyAndRecycle), or the
+// garbage collector when a timer may still refer to it (handle).
 type msgWriter struct {
 	cc codec.Codec
 	bw codec.BatchWriter // nil when the codec cannot batch
