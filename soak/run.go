@@ -24,8 +24,8 @@ const payload = 64
 
 // The client's outlier ejection: short, so that an instance ejected during
 // a fault is back (and its connection redialled) well within the recovery
-// after the last fault; xclient's defaults (30s, up to 5m) would leave the
-// end state to chance.
+// after the last fault; xclient's defaults (1s, doubled up to 30s while its
+// trial calls fail) could leave it out past the end of the run.
 const (
 	ejectBase = 500 * time.Millisecond
 	ejectMax  = 2 * time.Second
