@@ -61,12 +61,15 @@ func WriteReport(dir string, r *Report) error {
 // present: make chaos and make soak write theirs before or after the bench
 // page.
 func RelinkSite(dir string) error {
-	chaosDir, soakDir := filepath.Join(dir, filepath.Dir(site.Chaos)), filepath.Join(dir, filepath.Dir(site.Soak))
-	if _, err := os.Stat(chaosDir); err == nil {
-		if err := chaos.WritePages(chaosDir); err != nil {
-			return err
+	for _, page := range []string{site.Chaos, site.ChaosProcs} {
+		chaosDir := filepath.Join(dir, filepath.Dir(page))
+		if _, err := os.Stat(chaosDir); err == nil {
+			if err := chaos.WritePages(chaosDir); err != nil {
+				return err
+			}
 		}
 	}
+	soakDir := filepath.Join(dir, filepath.Dir(site.Soak))
 	if _, err := os.Stat(filepath.Join(soakDir, soak.FileJSON)); err == nil {
 		return soak.WritePage(soakDir)
 	}

@@ -203,7 +203,7 @@ func WritePages(dir string) error {
 	if err != nil {
 		return err
 	}
-	nav := site.Nav(dir, site.Chaos)
+	nav := site.Nav(dir, site.ChaosPage(dir))
 	for _, r := range results {
 		err := writeFile(filepath.Join(dir, r.Scenario.Name+".html"), r, func(w io.Writer, r *Result) error { return WriteHTML(w, r, nav) })
 		if err != nil {

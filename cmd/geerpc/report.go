@@ -55,9 +55,9 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 }
 
 // sitePage returns the first page of the site in dir: the bench page, or
-// else the chaos or the soak page.
+// else the first of the chaos and soak pages present.
 func sitePage(dir string) (string, error) {
-	for _, p := range []string{site.Bench, site.Chaos, site.Soak} {
+	for _, p := range site.Pages {
 		path := filepath.Join(dir, filepath.FromSlash(p))
 		if _, err := os.Stat(path); err == nil {
 			return path, nil

@@ -10,16 +10,28 @@ import (
 )
 
 // The pages of the site, by where they sit under its root: the bench page
-// at the root, the chaos and soak pages in their folders.
+// at the root, the chaos pages (in process, and as processes) and the soak
+// page in their folders.
 const (
-	Bench = "index.html"
-	Chaos = "chaos/index.html"
-	Soak  = "soak/index.html"
+	Bench      = "index.html"
+	Chaos      = "chaos/index.html"
+	ChaosProcs = "chaos-procs/index.html"
+	Soak       = "soak/index.html"
 )
 
-// pages are the site's pages in navigation order, with their names.
-var pages = []struct{ path, name string }{
-	{Bench, "bench"}, {Chaos, "chaos"}, {Soak, "soak"},
+// Pages are the site's pages in navigation order.
+var Pages = []string{Bench, Chaos, ChaosProcs, Soak}
+
+// names are the pages' names in the navigation bar.
+var names = map[string]string{Bench: "bench", Chaos: "chaos", ChaosProcs: "chaos (processes)", Soak: "soak"}
+
+// ChaosPage is the chaos page whose folder is dir: ChaosProcs for a folder
+// named chaos-procs (where make chaos CLUSTER=procs writes), else Chaos.
+func ChaosPage(dir string) string {
+	if filepath.Base(dir) == filepath.Dir(ChaosProcs) {
+		return ChaosProcs
+	}
+	return Chaos
 }
 
 // Link is one entry of the navigation bar.
@@ -28,20 +40,20 @@ type Link struct {
 	Here       bool // the page being read
 }
 
-// Nav returns the navigation bar of the page here (one of Bench, Chaos,
-// Soak) whose file is in dir: a link to every page of the site that
-// exists beside it, relative to dir.
+// Nav returns the navigation bar of the page here (one of Pages) whose
+// file is in dir: a link to every page of the site that exists beside it,
+// relative to dir.
 func Nav(dir, here string) []Link {
 	root := filepath.Join(dir, strings.Repeat("../", strings.Count(here, "/")))
 	var links []Link
-	for _, p := range pages {
-		if p.path != here {
-			if _, err := os.Stat(filepath.Join(root, p.path)); err != nil {
+	for _, p := range Pages {
+		if p != here {
+			if _, err := os.Stat(filepath.Join(root, p)); err != nil {
 				continue
 			}
 		}
-		href := strings.Repeat("../", strings.Count(here, "/")) + p.path
-		links = append(links, Link{Text: p.name, Href: href, Here: p.path == here})
+		href := strings.Repeat("../", strings.Count(here, "/")) + p
+		links = append(links, Link{Text: names[p], Href: href, Here: p == here})
 	}
 	return links
 }

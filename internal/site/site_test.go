@@ -50,6 +50,32 @@ func TestNavLinksOnlyThePagesPresent(t *testing.T) {
 	}
 }
 
+// TestProcessChaosPageJoinsTheBar: the chaos pages of a process run (in
+// chaos-procs/) know themselves and are linked from the other pages.
+func TestProcessChaosPageJoinsTheBar(t *testing.T) {
+	root := t.TempDir()
+	procs := filepath.Join(root, "chaos-procs")
+	if err := os.MkdirAll(procs, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(root, ChaosProcs), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if got := ChaosPage(procs); got != ChaosProcs {
+		t.Errorf("ChaosPage(%s) = %q, want %q", procs, got, ChaosProcs)
+	}
+	if got := ChaosPage(filepath.Join(root, "chaos")); got != Chaos {
+		t.Errorf("ChaosPage(chaos) = %q, want %q", got, Chaos)
+	}
+	nav := Nav(procs, ChaosProcs)
+	if len(nav) != 1 || !nav[0].Here || nav[0].Href != "../chaos-procs/index.html" {
+		t.Errorf("chaos-procs nav = %+v, want itself only", nav)
+	}
+	if nav := Nav(root, Bench); len(nav) != 2 || nav[1].Href != ChaosProcs {
+		t.Errorf("bench nav = %+v, want itself and %s", nav, ChaosProcs)
+	}
+}
+
 func TestFormatTickShowsTheStepsDecimals(t *testing.T) {
 	for _, tt := range []struct {
 		v, step float64
