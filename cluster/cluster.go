@@ -12,6 +12,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/geerpclab/geerpc/geerpc/registry"
+	"github.com/geerpclab/geerpc/internal/pause"
 )
 
 // Cluster is a registry and its instances. Its methods are safe for
@@ -92,7 +93,7 @@ func (c *Cluster) waitListed(ctx context.Context) error {
 		if err == nil && len(items) == len(c.ins) {
 			return nil
 		}
-		if !sleep(ctx, 20*time.Millisecond) {
+		if !pause.For(ctx, 20*time.Millisecond) {
 			return fmt.Errorf("%w: %d of %d: %w", ErrNotListed, len(items), len(c.ins), errors.Join(err, ctx.Err()))
 		}
 	}
@@ -140,18 +141,6 @@ func (c *Cluster) Close() {
 	c.cleanup()
 }
 
-// sleep waits d or until ctx ends; it reports whether d passed.
-func sleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
-	}
-}
-
 // freePort returns a 127.0.0.1 host:port nobody listens on now.
 func freePort() (string, error) {
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
@@ -171,7 +160,7 @@ func listenAgain(ctx context.Context, addr string) (net.Listener, error) {
 			return lis, nil
 		}
 		errs = append(errs, err)
-		if !sleep(ctx, time.Duration(i+1)*5*time.Millisecond) {
+		if !pause.For(ctx, time.Duration(i+1)*5*time.Millisecond) {
 			break
 		}
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/geerpclab/geerpc/chaos"
 	"github.com/geerpclab/geerpc/geerpc/xclient"
+	"github.com/geerpclab/geerpc/internal/pause"
 	"github.com/geerpclab/geerpc/internal/provenance"
 	"github.com/geerpclab/geerpc/loadgen"
 )
@@ -130,7 +131,7 @@ func waitListed(ctx context.Context, disc *xclient.GeeRegistryDiscovery, n int) 
 		if err == nil && len(addrs) == n {
 			return nil
 		}
-		if !sleepUntil(ctx, time.Now().Add(20*time.Millisecond)) {
+		if !pause.For(ctx, 20*time.Millisecond) {
 			return fmt.Errorf("soak: discovery lists %d of %d instances: %w", len(addrs), n, errors.Join(err, ctx.Err()))
 		}
 	}
@@ -216,7 +217,7 @@ func (s *soak) soak(ctx context.Context) error {
 // the servers, then settles (see settle).
 func (s *soak) sample(ctx context.Context, target *Sample) Sample {
 	if ctx.Err() == nil {
-		sleepUntil(ctx, time.Now().Add(restFor))
+		pause.For(ctx, restFor)
 	}
 	untrimmed := counts().Goroutines
 	s.nudge(ctx)

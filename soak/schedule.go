@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/geerpclab/geerpc/chaos"
+	"github.com/geerpclab/geerpc/internal/pause"
 )
 
 // instanceNames are the soak's three instances.
@@ -79,13 +80,13 @@ const clearTimeout = 15 * time.Second
 func (p *player) play(ctx context.Context) {
 	for i, f := range p.faults {
 		rec := chaos.FaultRecord{Index: i, Type: f.Type, Instances: f.Instances, Start: f.Start.D(), End: f.End.D(), AppliedAt: -1, ClearedAt: -1}
-		if !sleepUntil(ctx, p.t0.Add(f.Start.D())) {
+		if !pause.Until(ctx, p.t0.Add(f.Start.D())) {
 			return
 		}
 		err := p.cl.Apply(ctx, i, f)
 		rec.AppliedAt = time.Since(p.t0)
 		p.log.printf("soak: %s fault %d %s on %v at %s%s", p.phase, i, f.Type, f.Instances, rec.AppliedAt.Round(time.Millisecond), errSuffix(err))
-		sleepUntil(ctx, p.t0.Add(f.End.D()))
+		pause.Until(ctx, p.t0.Add(f.End.D()))
 		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), clearTimeout)
 		cerr := p.cl.Clear(cctx, i, f)
 		cancel()
@@ -105,18 +106,6 @@ func (p *player) played() []chaos.FaultRecord {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return append([]chaos.FaultRecord(nil), p.records...)
-}
-
-// sleepUntil waits until t and reports whether ctx was still live then.
-func sleepUntil(ctx context.Context, t time.Time) bool {
-	timer := time.NewTimer(time.Until(t))
-	defer timer.Stop()
-	select {
-	case <-timer.C:
-		return true
-	case <-ctx.Done():
-		return false
-	}
 }
 
 func errSuffix(err error) string {

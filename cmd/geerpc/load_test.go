@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -13,8 +12,7 @@ import (
 	"time"
 
 	"github.com/geerpclab/geerpc/geerpc/xclient"
-	"go.etcd.io/etcd/server/v3/embed"
-	"go.uber.org/zap"
+	"github.com/geerpclab/geerpc/internal/embedetcd"
 )
 
 // loadReport is the part of loadgen's JSON report these tests read.
@@ -173,24 +171,11 @@ func TestLoadBadCommandLines(t *testing.T) {
 // ports, and returns its client endpoint; the test's cleanup stops it.
 func startEtcd(t *testing.T) string {
 	t.Helper()
-	cfg := embed.NewConfig()
-	cu, pu := url.URL{Scheme: "http", Host: "127.0.0.1:0"}, url.URL{Scheme: "http", Host: "127.0.0.1:0"}
-	cfg.Dir = t.TempDir()
-	cfg.ListenClientUrls, cfg.AdvertiseClientUrls = []url.URL{cu}, []url.URL{cu}
-	cfg.ListenPeerUrls, cfg.AdvertisePeerUrls = []url.URL{pu}, []url.URL{pu}
-	cfg.InitialCluster = cfg.Name + "=" + pu.String()
-	cfg.ZapLoggerBuilder = embed.NewZapLoggerBuilder(zap.NewNop())
-	cfg.TickMs, cfg.ElectionMs = 20, 200 // a one-member cluster elects itself fast
-	e, err := embed.StartEtcd(cfg)
+	e, err := embedetcd.Start(t.TempDir(), "127.0.0.1:0", "127.0.0.1:0")
 	if err != nil {
-		t.Fatalf("embedded etcd: %v", err)
+		t.Fatal(err)
 	}
 	t.Cleanup(e.Close)
-	select {
-	case <-e.Server.ReadyNotify():
-	case <-time.After(waitFor):
-		t.Fatalf("embedded etcd not ready within %s", waitFor)
-	}
 	return e.Clients[0].Addr().String()
 }
 

@@ -1,0 +1,22 @@
+// Package pause waits out a delay unless a context ends first: the harness's one timer-and-select.
+package pause
+
+import (
+	"context"
+	"time"
+)
+
+// For waits d or until ctx ends; it reports whether d passed.
+func For(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+// Until waits until t or until ctx ends; it reports whether t came first.
+func Until(ctx context.Context, t time.Time) bool { return For(ctx, time.Until(t)) }

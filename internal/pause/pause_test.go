@@ -1,0 +1,28 @@
+package pause
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+func TestForReportsWhetherTheDelayPassed(t *testing.T) {
+	if !For(context.Background(), time.Millisecond) {
+		t.Error("For on a live context = false, want true")
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if For(ctx, time.Hour) {
+		t.Error("For on an ended context = true, want false")
+	}
+	if Until(ctx, time.Now().Add(time.Hour)) {
+		t.Error("Until on an ended context = true, want false")
+	}
+	if !Until(context.Background(), time.Now().Add(-time.Second)) {
+		t.Error("Until a past time = false, want true")
+	}
+}
