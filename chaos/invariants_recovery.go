@@ -28,7 +28,8 @@ var comebackFaults = []FaultType{FaultKill, FaultZombie, FaultDown, FaultFreeze}
 // answers through it within noticeWithin, and from a second after that
 // first answer until shareWithin after it (or the end of the load) gives it
 // within shareSlack of a fair share, or at least as much as the peer that
-// got the least. Only the lower side is judged: with a few calls in flight,
+// got the least. A low share over a window the end of the load cut short
+// is reported, not judged: the share may still return in time. Only the lower side is judged: with a few calls in flight,
 // P2C sends most of them to the instance of lowest latency estimate,
 // returned or not, so an instance above its fair share is not held out.
 // Other modes are reported.
@@ -88,6 +89,10 @@ func (r *Result) letBackIn(i int, f FaultRecord, name string) Verdict {
 	args := []any{fmtDur(first - back), share * 100, n, fmtDur(from - first), fmtDur(to - first), fair * 100, least * 100}
 	if share >= (1-shareSlack)*fair || share >= least {
 		return verdict(true, invariant, scope, want, format, args...)
+	}
+	if to < first+shareWithin { // the share may still return before shareWithin: not judged
+		return Verdict{Invariant: invariant, Scope: scope, Status: StatusInfo, Want: want,
+			Measured: fmt.Sprintf(format+"; the load ended before %s after it: not judged", append(args, fmtDur(shareWithin))...)}
 	}
 	return r.timed(back, to, invariant, scope, want, format, args...)
 }

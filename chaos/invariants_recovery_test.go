@@ -60,6 +60,7 @@ func TestRestartedLetBackIn(t *testing.T) {
 				}
 				return "a"
 			}},
+		{name: "starved until the load ends early", mode: "p2c", end: 7 * time.Second, pick: roundOf(5200*time.Millisecond, 25), want: StatusInfo},
 		{name: "run ends first", mode: "p2c", end: 6 * time.Second, pick: roundOf(time.Hour, 3), want: StatusInfo},
 		{name: "too few answers after", mode: "p2c", end: 6200 * time.Millisecond, pick: roundOf(5*time.Second, 3), want: StatusInfo},
 		{name: "other modes reported", mode: "round-robin", end: 40 * time.Second, pick: roundOf(33*time.Second, 3), want: StatusInfo},
