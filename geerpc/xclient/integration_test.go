@@ -342,7 +342,8 @@ func TestIntegrationBlackholeEjected(t *testing.T) {
 	defer x.Close()
 	timeouts := 0
 	for i := range 60 {
-		ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+		// 1s: long enough that a healthy call never times out on a busy machine.
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 		err := x.Call(ctx, "Svc.Work", Args{N: i}, &Reply{})
 		cancel()
 		if err != nil {

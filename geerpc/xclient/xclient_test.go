@@ -15,10 +15,12 @@ func TestEjectionAndReturn(t *testing.T) {
 	f, addrs := newFakeNet(3)
 	bad := f.servers[addrs[0]]
 	bad.hang.Store(true)
-	const base = 300 * time.Millisecond
+	const base = time.Second
 	x, _ := newFakeXClient(t, f, addrs, Options{Mode: RoundRobinSelect, EjectAfter: 3, EjectBase: base})
 	call := func() error {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Millisecond)
+		// 250ms: a call to a healthy instance never times out, even when
+		// the machine is too busy to schedule it for a while.
+		ctx, cancel := context.WithTimeout(context.Background(), 250*time.Millisecond)
 		defer cancel()
 		return x.Call(ctx, "S.M", 1, nil)
 	}
