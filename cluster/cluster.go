@@ -141,16 +141,6 @@ func (c *Cluster) Close() {
 	c.cleanup()
 }
 
-// freePort returns a 127.0.0.1 host:port nobody listens on now.
-func freePort() (string, error) {
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", err
-	}
-	addr := lis.Addr().String()
-	return addr, lis.Close()
-}
-
 // listenAgain listens on addr, retrying briefly while the port is not free.
 func listenAgain(ctx context.Context, addr string) (net.Listener, error) {
 	var errs []error

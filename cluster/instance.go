@@ -33,7 +33,7 @@ type Instance struct {
 // startInstance starts the instance of spec and its heartbeat.
 func startInstance(ctx context.Context, opts Options, spec InstanceSpec, regURL string) (*Instance, error) {
 	in := &Instance{opts: opts, spec: spec, regURL: regURL}
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	lis, err := listenLoopback()
 	if err != nil {
 		return nil, fmt.Errorf("geerpc: cluster: instance %s: %w", spec.Name, err)
 	}

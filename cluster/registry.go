@@ -31,7 +31,7 @@ type Registry struct {
 func startRegistry(ctx context.Context, opts Options) (*Registry, error) {
 	r := &Registry{opts: opts}
 	if opts.Backend == InProcess {
-		lis, err := net.Listen("tcp", "127.0.0.1:0")
+		lis, err := listenLoopback()
 		if err != nil {
 			return nil, fmt.Errorf("geerpc: cluster: registry: %w", err)
 		}
