@@ -72,7 +72,8 @@ func TestStopReasons(t *testing.T) {
 
 func TestTimeoutsAreData(t *testing.T) {
 	m := mustRun(t, context.Background(), &fakeInvoker{latency: time.Hour}, Options{
-		Targets: []Target{EchoTarget(8)}, Concurrency: 4, Duration: 100 * time.Millisecond, Timeout: 20 * time.Millisecond,
+		// A second of 20ms timeouts: a busy machine still starts a worker in it.
+		Targets: []Target{EchoTarget(8)}, Concurrency: 4, Duration: time.Second, Timeout: 20 * time.Millisecond,
 	})
 	if m.Calls == 0 || m.Outcomes[OutcomeTimeout].Calls != m.Calls || m.OK != 0 || m.Stop != StopDuration {
 		t.Fatalf("calls %d outcomes %+v stop %v", m.Calls, m.Outcomes, m.Stop)
