@@ -5,13 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"net/http"
 	"slices"
 	"time"
 
 	"golang.org/x/sync/errgroup"
 
-	"github.com/geerpclab/geerpc/geerpc/registry"
 	"github.com/geerpclab/geerpc/internal/pause"
 )
 
@@ -20,7 +18,8 @@ import (
 // operations.
 type Cluster struct {
 	opts    Options
-	reg     *Registry
+	reg     *Registry // nil with an etcd registry
+	etcd    *Etcd     // nil with an HTTP registry
 	ins     []*Instance
 	cleanup func() // removes a binary built for this cluster
 }
@@ -63,16 +62,15 @@ func (c *Cluster) start(ctx context.Context, specs []InstanceSpec) error {
 	} else if c.opts.Backend != InProcess {
 		return fmt.Errorf("%w: backend %q", ErrBadOptions, c.opts.Backend)
 	}
-	reg, err := startRegistry(ctx, c.opts)
+	reg, err := c.startRegistry(ctx)
 	if err != nil {
 		return err
 	}
-	c.reg = reg
 	c.ins = make([]*Instance, len(specs))
 	g, gctx := errgroup.WithContext(ctx)
 	for i, spec := range specs {
 		g.Go(func() error {
-			in, err := startInstance(gctx, c.opts, spec, reg.URL())
+			in, err := startInstance(gctx, c.opts, spec, reg)
 			c.ins[i] = in
 			return err
 		})
@@ -83,18 +81,50 @@ func (c *Cluster) start(ctx context.Context, specs []InstanceSpec) error {
 	return c.waitListed(ctx)
 }
 
-// waitListed waits until the registry lists every instance.
+// startRegistry starts the registry of the cluster's kind.
+func (c *Cluster) startRegistry(ctx context.Context) (registrar, error) {
+	switch c.opts.Registry {
+	case HTTPRegistry:
+		if len(c.opts.Etcd) > 0 {
+			return nil, fmt.Errorf("%w: etcd endpoints with an HTTP registry", ErrBadOptions)
+		}
+		reg, err := startRegistry(ctx, c.opts)
+		c.reg = reg
+		return reg, err
+	case EtcdRegistry:
+		e, err := startEtcd(ctx, c.opts)
+		c.etcd = e
+		return e, err
+	}
+	return nil, fmt.Errorf("%w: registry kind %q", ErrBadOptions, c.opts.Registry)
+}
+
+// registrar returns the cluster's registry, whichever its kind.
+func (c *Cluster) registrar() registrar {
+	if c.etcd != nil {
+		return c.etcd
+	}
+	return c.reg
+}
+
+// waitListed waits until the registry lists every instance (a user's etcd
+// may list others beside them).
 func (c *Cluster) waitListed(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, c.opts.listTimeout())
 	defer cancel()
-	client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
 	for {
-		items, err := registry.FetchServers(ctx, client, c.reg.URL())
-		if err == nil && len(items) == len(c.ins) {
+		addrs, err := c.registrar().listed(ctx)
+		n := 0
+		for _, in := range c.ins {
+			if slices.Contains(addrs, in.Addr()) {
+				n++
+			}
+		}
+		if err == nil && n == len(c.ins) {
 			return nil
 		}
 		if !pause.For(ctx, 20*time.Millisecond) {
-			return fmt.Errorf("%w: %d of %d: %w", ErrNotListed, len(items), len(c.ins), errors.Join(err, ctx.Err()))
+			return fmt.Errorf("%w: %d of %d: %w", ErrNotListed, n, len(c.ins), errors.Join(err, ctx.Err()))
 		}
 	}
 }
@@ -102,8 +132,14 @@ func (c *Cluster) waitListed(ctx context.Context) error {
 // Backend returns the backend the cluster runs on.
 func (c *Cluster) Backend() Backend { return c.opts.Backend }
 
-// Registry returns the cluster's registry.
+// Registry returns the cluster's HTTP registry, or nil when it runs etcd.
 func (c *Cluster) Registry() *Registry { return c.reg }
+
+// Etcd returns the cluster's etcd, or nil when it runs the HTTP registry.
+func (c *Cluster) Etcd() *Etcd { return c.etcd }
+
+// RegistryKind returns the kind of the cluster's registry.
+func (c *Cluster) RegistryKind() RegistryKind { return c.opts.Registry }
 
 // Instances returns the instances in the order of their specs.
 func (c *Cluster) Instances() []*Instance { return slices.Clone(c.ins) }
@@ -118,11 +154,23 @@ func (c *Cluster) Instance(name string) *Instance {
 	return nil
 }
 
-// TTL returns the registry's TTL and Heartbeat the instances' period.
-func (c *Cluster) TTL() time.Duration { return c.opts.ttl() }
+// TTL returns how long the registry lists an instance after its last
+// heartbeat: the HTTP registry's TTL, or the etcd lease TTL (whole seconds).
+func (c *Cluster) TTL() time.Duration {
+	if c.opts.Registry == EtcdRegistry {
+		return c.opts.leaseTTL()
+	}
+	return c.opts.ttl()
+}
 
-// Heartbeat returns the instances' heartbeat period.
-func (c *Cluster) Heartbeat() time.Duration { return c.opts.heartbeat() }
+// Heartbeat returns the instances' heartbeat period; in etcd, the lease
+// keepalive period, a third of the lease TTL.
+func (c *Cluster) Heartbeat() time.Duration {
+	if c.opts.Registry == EtcdRegistry {
+		return c.opts.leaseTTL() / 3
+	}
+	return c.opts.heartbeat()
+}
 
 // Close stops every instance at once (no goodbye), then the registry, and
 // waits until every child process is reaped. It may be called more than
@@ -138,7 +186,21 @@ func (c *Cluster) Close() {
 	if c.reg != nil {
 		c.reg.close()
 	}
+	if c.etcd != nil {
+		c.etcd.close(c.addrs())
+	}
 	c.cleanup()
+}
+
+// addrs returns the addresses of the instances started.
+func (c *Cluster) addrs() []string {
+	var out []string
+	for _, in := range c.ins {
+		if in != nil {
+			out = append(out, in.Addr())
+		}
+	}
+	return out
 }
 
 // listenAgain listens on addr, retrying briefly while the port is not free.

@@ -9,6 +9,11 @@
 // die with the harness (on Linux through the parent-death signal, and on
 // Close or a cancelled start everywhere), every child reaped.
 //
+// The registry is the HTTP registry (the default) or etcd, embedded in this
+// process or a user's on loopback: there each instance holds a key on a
+// lease, through a relay of its own that LoseLease holds to take the lease
+// away while the instance serves on, and RegainLease releases.
+//
 // Both backends give instances the same life: Stop (graceful), Kill (no
 // goodbye), Restart on the same address, and for processes Freeze and Thaw
 // (SIGSTOP and SIGCONT). A Registry can go Down and come back Up on its

@@ -9,7 +9,6 @@ import (
 
 	"github.com/geerpclab/geerpc/demo"
 	"github.com/geerpclab/geerpc/geerpc"
-	"github.com/geerpclab/geerpc/geerpc/registry"
 )
 
 // Instance is one geerpc server of the cluster, on a 127.0.0.1 port it keeps
@@ -17,7 +16,7 @@ import (
 type Instance struct {
 	opts   Options
 	spec   InstanceSpec
-	regURL string
+	reg    registrar
 	listen string // host:port it listens on
 	front  string // host:port clients dial
 
@@ -25,14 +24,14 @@ type Instance struct {
 	srv      *geerpc.Server
 	stop     chan struct{} // closed when this server generation stops
 	served   chan struct{} // closed when its Serve returned
-	hbCancel context.CancelFunc
-	hbDone   chan struct{}
+	hbCancel func()
+	hbDone   <-chan struct{}
 	proc     *child
 }
 
 // startInstance starts the instance of spec and its heartbeat.
-func startInstance(ctx context.Context, opts Options, spec InstanceSpec, regURL string) (*Instance, error) {
-	in := &Instance{opts: opts, spec: spec, regURL: regURL}
+func startInstance(ctx context.Context, opts Options, spec InstanceSpec, reg registrar) (*Instance, error) {
+	in := &Instance{opts: opts, spec: spec, reg: reg}
 	lis, err := listenLoopback()
 	if err != nil {
 		return nil, fmt.Errorf("geerpc: cluster: instance %s: %w", spec.Name, err)
@@ -135,10 +134,13 @@ func (in *Instance) startProcess(ctx context.Context) error {
 	if in.proc != nil {
 		return nil
 	}
-	args := []string{"serve", "-addr", "tcp@" + in.listen, "-advertise", in.Addr(), "-name", in.spec.Name,
-		"-debug", "", "-registry", in.regURL, "-heartbeat", in.opts.heartbeat().String(),
+	args := []string{"serve", "-addr", "tcp@" + in.listen, "-advertise", in.Addr(), "-name", in.spec.Name, "-debug", "",
 		"-latency", in.spec.Latency.String(), "-weight", strconv.Itoa(max(in.spec.Weight, 1)), "-grace", "1s"}
-	p, err := startChild(ctx, in.opts, args, in.listen)
+	reg, err := in.reg.serveArgs(in.Addr())
+	if err != nil {
+		return err
+	}
+	p, err := startChild(ctx, in.opts, append(args, reg...), in.listen)
 	if err != nil {
 		return fmt.Errorf("geerpc: cluster: instance %s: %w", in.spec.Name, err)
 	}
@@ -157,15 +159,11 @@ func (in *Instance) StartHeartbeat(ctx context.Context) error {
 	if in.hbCancel != nil {
 		return nil
 	}
-	hctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	done := make(chan struct{})
-	p := in.opts.heartbeat()
-	opts := registry.HeartbeatOptions{Period: p, Timeout: p, Backoff: p / 4, Weight: max(in.spec.Weight, 1)}
-	go func() {
-		defer close(done)
-		_ = registry.HeartbeatContext(hctx, in.regURL, in.Addr(), opts)
-	}()
-	in.hbCancel, in.hbDone = cancel, done
+	stop, done, err := in.reg.heartbeat(ctx, in.Addr(), max(in.spec.Weight, 1))
+	if err != nil {
+		return err
+	}
+	in.hbCancel, in.hbDone = stop, done
 	return nil
 }
 

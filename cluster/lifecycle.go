@@ -35,7 +35,7 @@ func (in *Instance) Stop(ctx context.Context, grace time.Duration) error {
 		return nil
 	}
 	_ = in.StopHeartbeat()
-	err := Deregister(ctx, in.regURL, in.Addr())
+	err := in.reg.deregister(ctx, in.Addr())
 	in.shutdown(grace)
 	return err
 }

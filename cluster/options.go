@@ -52,6 +52,38 @@ func (b Backend) String() string {
 	return string(b)
 }
 
+// RegistryKind says which registry a cluster's instances register in.
+type RegistryKind string
+
+// The registry kinds.
+const (
+	// HTTPRegistry is GeeRPC's HTTP registry, instances heartbeating to it
+	// (the default).
+	HTTPRegistry RegistryKind = ""
+	// EtcdRegistry is etcd: each instance holds a key on a lease it keeps
+	// alive, and clients watch the keys (package etcdregistry).
+	EtcdRegistry RegistryKind = "etcd"
+)
+
+// ParseRegistryKind reads "http" (or "") and "etcd".
+func ParseRegistryKind(name string) (RegistryKind, error) {
+	switch name {
+	case "", "http":
+		return HTTPRegistry, nil
+	case "etcd":
+		return EtcdRegistry, nil
+	}
+	return "", errors.Join(ErrBadOptions, errors.New("geerpc: cluster: registry kind "+name+" (want http or etcd)"))
+}
+
+// String returns "http" or "etcd".
+func (k RegistryKind) String() string {
+	if k == HTTPRegistry {
+		return "http"
+	}
+	return string(k)
+}
+
 // InstanceSpec describes one instance.
 type InstanceSpec struct {
 	// Name is the instance's name, carried in its replies; it must be
@@ -69,10 +101,20 @@ type InstanceSpec struct {
 type Options struct {
 	// Backend says where the instances run; the zero value is InProcess.
 	Backend Backend
+	// Registry is the kind of registry; the zero value is HTTPRegistry.
+	Registry RegistryKind
+	// Etcd, with Registry EtcdRegistry, are the endpoints (loopback
+	// host:port) of a running etcd to register in. Empty means an etcd
+	// embedded in this process on free ports, its data in a temporary
+	// directory removed on Close.
+	Etcd []string
 	// TTL is how long the registry lists an instance after its last
-	// heartbeat; zero means 30s.
+	// heartbeat; zero means 30s. In etcd it is the lease TTL, rounded up to
+	// whole seconds (etcd may raise it to its own minimum).
 	TTL time.Duration
-	// Heartbeat is the instances' heartbeat period; zero means TTL/3.
+	// Heartbeat is the instances' heartbeat period to the HTTP registry;
+	// zero means TTL/3. An etcd lease is kept alive every third of its TTL
+	// whatever Heartbeat says.
 	Heartbeat time.Duration
 	// ListTimeout bounds the wait for the registry to list every instance;
 	// zero means 15s.
@@ -98,6 +140,11 @@ func (o Options) ttl() time.Duration {
 		return o.TTL
 	}
 	return 30 * time.Second
+}
+
+// leaseTTL returns the etcd lease TTL: the TTL rounded up to seconds.
+func (o Options) leaseTTL() time.Duration {
+	return (o.ttl() + time.Second - 1).Truncate(time.Second)
 }
 
 func (o Options) heartbeat() time.Duration {

@@ -12,6 +12,27 @@ import (
 	"github.com/geerpclab/geerpc/geerpc/registry"
 )
 
+// registrar is how an instance registers in the cluster's registry: the
+// HTTP Registry or Etcd.
+type registrar interface {
+	// serveArgs returns the flags that make geerpc serve register addr
+	// there; an error when it cannot.
+	serveArgs(addr string) ([]string, error)
+	// heartbeat registers addr and keeps it registered in the background
+	// until stop is called, which leaves it registered until its TTL runs
+	// out; done is closed once the background work ended.
+	heartbeat(ctx context.Context, addr string, weight int) (stop func(), done <-chan struct{}, err error)
+	// deregister removes addr at once.
+	deregister(ctx context.Context, addr string) error
+	// listed returns the addresses registered now.
+	listed(ctx context.Context) ([]string, error)
+}
+
+var (
+	_ registrar = (*Registry)(nil)
+	_ registrar = (*Etcd)(nil)
+)
+
 // Registry is the cluster's HTTP registry on 127.0.0.1. It can go Down and
 // come back Up on the same address: in process its table survives (the
 // registry was cut off), as a process it is killed and its table is lost
@@ -109,6 +130,37 @@ func (r *Registry) Up(ctx context.Context) error {
 	}
 	r.proc = p
 	return nil
+}
+
+func (r *Registry) serveArgs(string) ([]string, error) {
+	return []string{"-registry", r.URL(), "-heartbeat", r.opts.heartbeat().String()}, nil
+}
+
+// heartbeat heartbeats addr to the registry in the background.
+func (r *Registry) heartbeat(ctx context.Context, addr string, weight int) (func(), <-chan struct{}, error) {
+	hctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	done := make(chan struct{})
+	p := r.opts.heartbeat()
+	opts := registry.HeartbeatOptions{Period: p, Timeout: p, Backoff: p / 4, Weight: weight}
+	go func() {
+		defer close(done)
+		_ = registry.HeartbeatContext(hctx, r.URL(), addr, opts)
+	}()
+	return cancel, done, nil
+}
+
+func (r *Registry) deregister(ctx context.Context, addr string) error {
+	return Deregister(ctx, r.URL(), addr)
+}
+
+func (r *Registry) listed(ctx context.Context) ([]string, error) {
+	client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
+	items, err := registry.FetchServers(ctx, client, r.URL())
+	addrs := make([]string, len(items))
+	for i, it := range items {
+		addrs[i] = it.Addr
+	}
+	return addrs, err
 }
 
 // close stops the registry for good.
