@@ -263,7 +263,9 @@ func TestCompatHeartbeat(t *testing.T) {
 		f := &flaky{next: reg}
 		srv := httptest.NewServer(f)
 		defer srv.Close()
-		Heartbeat(srv.URL+DefaultPath, hbAddr, 5*time.Millisecond)
+		// Each request may take up to the period: 500ms holds on a busy
+		// machine, where a 5ms POST timed out once.
+		Heartbeat(srv.URL+DefaultPath, hbAddr, 500*time.Millisecond)
 		if got := listed(reg); got != hbAddr {
 			t.Fatalf("listed %q when Heartbeat returned, want %q", got, hbAddr)
 		}
