@@ -68,7 +68,7 @@ func TestHeartbeatKeepsInstanceAlive(t *testing.T) {
 	f := &flaky{next: reg}
 	srv := httptest.NewServer(f)
 	defer srv.Close()
-	stop := startHeartbeat(t, srv.URL, HeartbeatOptions{Period: 5 * time.Millisecond})
+	stop := startHeartbeat(t, srv.URL, HeartbeatOptions{Period: 50 * time.Millisecond})
 	waitFor(t, "registration", func() bool { return listed(reg) == hbAddr })
 	for range 4 { // 160s of registry time, more than twice the TTL
 		clock.Advance(40 * time.Second)
