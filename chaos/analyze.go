@@ -4,6 +4,8 @@ import (
 	"math"
 	"slices"
 	"time"
+
+	"github.com/geerpclab/geerpc/chaos/scenario"
 )
 
 // recoveryTolerance is how far above the baseline error rate an interval
@@ -11,8 +13,8 @@ import (
 const recoveryTolerance = 0.01
 
 // collect reads the records of every variant into r.
-func (r *Result) collect(s *Scenario, c *cluster, vs []*variant) {
-	dropped := map[uint64]FaultType{}
+func (r *Result) collect(s *scenario.Scenario, c *cluster, vs []*variant) {
+	dropped := map[uint64]scenario.FaultType{}
 	for _, in := range c.ins {
 		for k, t := range in.inj.Dropped() {
 			dropped[k] = t
@@ -23,7 +25,7 @@ func (r *Result) collect(s *Scenario, c *cluster, vs []*variant) {
 		views, picks := v.bal.snapshot()
 		calls := slices.DeleteFunc(slices.Clone(all), func(c callRecord) bool { return c.class == ClassCanceled })
 		d := variantData{all: all, calls: calls, picks: picks, views: views, members: v.memberLog(), loadErr: v.loadErr,
-			dropped: map[uint64]FaultType{}}
+			dropped: map[uint64]scenario.FaultType{}}
 		for k, t := range dropped {
 			if k>>seqBits == uint64(v.idx) {
 				d.dropped[k&(1<<seqBits-1)] = t
@@ -35,7 +37,7 @@ func (r *Result) collect(s *Scenario, c *cluster, vs []*variant) {
 }
 
 // summarize computes the figures of one variant.
-func summarize(s *Scenario, faults []FaultRecord, v *variant, d variantData, samples map[Class]string) VariantResult {
+func summarize(s *scenario.Scenario, faults []FaultRecord, v *variant, d variantData, samples map[Class]string) VariantResult {
 	vr := VariantResult{Name: v.name, Mode: v.mode.String(), FailMode: v.fail.String(),
 		Classes: map[Class]int64{}, Samples: samples, Picks: map[string]int{}, Members: d.members, Views: d.views}
 	lats := make([]time.Duration, 0, len(d.calls))
@@ -87,8 +89,8 @@ func quantile(sorted []time.Duration, q float64) time.Duration {
 
 // timeline cuts the calls into intervals: counts and p99 by end time,
 // instance shares by start time.
-func timeline(s *Scenario, calls []callRecord) []Point {
-	iv := s.Load.interval()
+func timeline(s *scenario.Scenario, calls []callRecord) []Point {
+	iv := s.Load.IntervalOrDefault()
 	last := s.Load.Duration.D()
 	for _, c := range calls {
 		last = max(last, c.end)
@@ -134,7 +136,7 @@ func finishPoint(p *Point, lats []time.Duration, starts map[string]int, iv time.
 }
 
 // baseline is the error rate of the calls started before the first fault.
-func baseline(s *Scenario, calls []callRecord) float64 {
+func baseline(s *scenario.Scenario, calls []callRecord) float64 {
 	first := s.Load.Duration.D()
 	for _, f := range s.Faults {
 		first = min(first, f.Start.D())

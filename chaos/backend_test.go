@@ -7,13 +7,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/geerpclab/geerpc/chaos/scenario"
 	geecluster "github.com/geerpclab/geerpc/cluster"
 )
 
 func TestFaultsAFlavourCannotApplyAreRefusedByName(t *testing.T) {
 	s := validScenario()
-	s.Thresholds = Thresholds{}
-	s.Faults = []FaultSpec{{Type: FaultDropReply, Instances: []string{"a"}, Fraction: 0.1, Start: Duration(time.Second), End: Duration(2 * time.Second)}}
+	s.Thresholds = scenario.Thresholds{}
+	s.Faults = []scenario.FaultSpec{{Type: scenario.FaultDropReply, Instances: []string{"a"}, Fraction: 0.1, Start: scenario.Duration(time.Second), End: scenario.Duration(2 * time.Second)}}
 	err := CheckApplicable(s, ClusterOptions{Backend: geecluster.Processes})
 	if !errors.Is(err, ErrNotApplicable) || !strings.Contains(err.Error(), "faults[0] drop_reply") {
 		t.Errorf("call fault on processes: %v", err)
@@ -21,7 +22,7 @@ func TestFaultsAFlavourCannotApplyAreRefusedByName(t *testing.T) {
 	if err := CheckApplicable(s, ClusterOptions{}); err != nil {
 		t.Errorf("call fault in process: %v", err)
 	}
-	s.Faults[0] = FaultSpec{Type: FaultFreeze, Instances: []string{"a"}, Start: Duration(time.Second), End: Duration(2 * time.Second)}
+	s.Faults[0] = scenario.FaultSpec{Type: scenario.FaultFreeze, Instances: []string{"a"}, Start: scenario.Duration(time.Second), End: scenario.Duration(2 * time.Second)}
 	if err := CheckApplicable(s, ClusterOptions{}); !errors.Is(err, ErrNotApplicable) {
 		t.Errorf("freeze in process: %v", err)
 	}
@@ -43,19 +44,19 @@ func TestProcessRunFreezesKillsAndSlowsRealProcesses(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ms := func(n int) Duration { return Duration(time.Duration(n) * time.Millisecond) }
-	s := &Scenario{
+	ms := func(n int) scenario.Duration { return scenario.Duration(time.Duration(n) * time.Millisecond) }
+	s := &scenario.Scenario{
 		Name: "procs", Seed: testSeed(t),
-		Instances: []InstanceSpec{{Name: "a"}, {Name: "b"}, {Name: "c"}},
+		Instances: []scenario.InstanceSpec{{Name: "a"}, {Name: "b"}, {Name: "c"}},
 		Modes:     []string{"round-robin", "p2c"},
 		FailModes: []string{"failover"},
-		Client:    ClientSpec{Idempotent: true, AttemptTimeout: ms(200)},
-		Registry:  RegistrySpec{TTL: ms(1000), Heartbeat: ms(200), Refresh: ms(100)},
-		Load:      LoadSpec{Rate: 50, Duration: ms(4000), Timeout: ms(1000)},
-		Faults: []FaultSpec{
-			{Type: FaultFreeze, Instances: []string{"a"}, Start: ms(500), End: ms(2000)},
-			{Type: FaultZombie, Instances: []string{"b"}, Start: ms(2500), End: ms(3200)},
-			{Type: FaultLatency, Instances: []string{"c"}, Start: ms(500), End: ms(3500), Latency: ms(30)},
+		Client:    scenario.ClientSpec{Idempotent: true, AttemptTimeout: ms(200)},
+		Registry:  scenario.RegistrySpec{TTL: ms(1000), Heartbeat: ms(200), Refresh: ms(100)},
+		Load:      scenario.LoadSpec{Rate: 50, Duration: ms(4000), Timeout: ms(1000)},
+		Faults: []scenario.FaultSpec{
+			{Type: scenario.FaultFreeze, Instances: []string{"a"}, Start: ms(500), End: ms(2000)},
+			{Type: scenario.FaultZombie, Instances: []string{"b"}, Start: ms(2500), End: ms(3200)},
+			{Type: scenario.FaultLatency, Instances: []string{"c"}, Start: ms(500), End: ms(3500), Latency: ms(30)},
 		},
 	}
 	if err := s.Validate(); err != nil {
@@ -70,7 +71,7 @@ func TestProcessRunFreezesKillsAndSlowsRealProcesses(t *testing.T) {
 			t.Errorf("fault %d %s: applied %v cleared %v err %q", f.Index, f.Type, f.AppliedAt, f.ClearedAt, f.Err)
 		}
 		want := healthOK
-		if f.Type.class() != classLifecycle {
+		if f.Type.Class() != scenario.ClassLifecycle {
 			want = ""
 		}
 		if f.HealthBefore != want || f.HealthAfter != want {
@@ -88,7 +89,7 @@ func TestProcessRunFreezesKillsAndSlowsRealProcesses(t *testing.T) {
 }
 
 func TestProcessOnlyScenariosAreValidAndRefusedInProcess(t *testing.T) {
-	s, err := Load("scenarios/procs/freeze.json")
+	s, err := scenario.Load("scenarios/procs/freeze.json")
 	if err != nil {
 		t.Fatal(err)
 	}

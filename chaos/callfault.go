@@ -7,14 +7,15 @@ import (
 	"sync"
 	"time"
 
+	"github.com/geerpclab/geerpc/chaos/scenario"
 	"github.com/geerpclab/geerpc/geerpc"
 )
 
 // CallFault is a per-call fault on one instance's services.
 type CallFault struct {
-	Type     FaultType     // FaultDelay, FaultAbort, FaultDropReply or FaultDropRequest
-	Fraction float64       // share of calls hit, 0..1
-	Delay    time.Duration // FaultDelay: added before the method runs
+	Type     scenario.FaultType // a call fault: delay, abort, drop_reply or drop_request
+	Fraction float64            // share of calls hit, 0..1
+	Delay    time.Duration      // FaultDelay: added before the method runs
 }
 
 // CallStats counts what a CallInjector did.
@@ -47,18 +48,18 @@ type CallInjector struct {
 	faults   map[int]CallFault
 	seen     map[uint64]uint32 // occurrences of each key while faults are active
 	arrivals uint64
-	dropped  map[uint64]FaultType
+	dropped  map[uint64]scenario.FaultType
 	stats    CallStats
 }
 
 // NewCallInjector returns an injector with no active fault.
 func NewCallInjector(seed uint64) *CallInjector {
-	return &CallInjector{seed: seed, faults: map[int]CallFault{}, seen: map[uint64]uint32{}, dropped: map[uint64]FaultType{}}
+	return &CallInjector{seed: seed, faults: map[int]CallFault{}, seen: map[uint64]uint32{}, dropped: map[uint64]scenario.FaultType{}}
 }
 
 // Set activates f under id, replacing any fault of that id.
 func (c *CallInjector) Set(id int, f CallFault) error {
-	if f.Type.class() != classCall || math.IsNaN(f.Fraction) || f.Fraction < 0 || f.Fraction > 1 {
+	if f.Type.Class() != scenario.ClassCall || math.IsNaN(f.Fraction) || f.Fraction < 0 || f.Fraction > 1 {
 		return fmt.Errorf("%w: not a call fault: %+v", ErrFault, f)
 	}
 	c.mu.Lock()
@@ -90,10 +91,10 @@ func (c *CallInjector) Stats() CallStats {
 
 // Dropped returns the keys (Echo nonces) of the calls whose reply or request
 // was dropped, with the fault that did it.
-func (c *CallInjector) Dropped() map[uint64]FaultType {
+func (c *CallInjector) Dropped() map[uint64]scenario.FaultType {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	out := make(map[uint64]FaultType, len(c.dropped))
+	out := make(map[uint64]scenario.FaultType, len(c.dropped))
 	for k, v := range c.dropped {
 		out[k] = v
 	}
@@ -133,13 +134,13 @@ func (c *CallInjector) plan(key uint64, keyed bool) plan {
 // add adds the effect of f to p.
 func (p *plan) add(f CallFault) {
 	switch f.Type {
-	case FaultDelay:
+	case scenario.FaultDelay:
 		p.delay += f.Delay
-	case FaultAbort:
+	case scenario.FaultAbort:
 		p.abort = true
-	case FaultDropReply:
+	case scenario.FaultDropReply:
 		p.drop = true
-	case FaultDropRequest:
+	case scenario.FaultDropRequest:
 		p.dropReq = true
 	}
 }
@@ -153,14 +154,14 @@ func (c *CallInjector) count(p plan, key uint64, keyed bool) {
 	case p.dropReq:
 		c.stats.RequestsDropped++
 		if keyed {
-			c.dropped[key] = FaultDropRequest
+			c.dropped[key] = scenario.FaultDropRequest
 		}
 	case p.abort:
 		c.stats.Aborted++
 	case p.drop:
 		c.stats.RepliesDropped++
 		if keyed {
-			c.dropped[key] = FaultDropReply
+			c.dropped[key] = scenario.FaultDropReply
 		}
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/geerpclab/geerpc/chaos/scenario"
 	"github.com/geerpclab/geerpc/demo"
 	"github.com/geerpclab/geerpc/geerpc"
 	"github.com/geerpclab/geerpc/geerpc/geerpctest"
@@ -49,7 +50,7 @@ func timedEcho(t *testing.T, c *geerpc.Client, n uint64, timeout time.Duration) 
 func TestDelayAddsWhatItSays(t *testing.T) {
 	inj := NewCallInjector(testSeed(t))
 	c := faulty(t, inj)
-	_ = inj.Set(0, CallFault{Type: FaultDelay, Fraction: 1, Delay: 50 * time.Millisecond})
+	_ = inj.Set(0, CallFault{Type: scenario.FaultDelay, Fraction: 1, Delay: 50 * time.Millisecond})
 	// A loaded machine only adds time: the delay is at least what it says,
 	// and the injector counts it once; after it, no call is delayed.
 	d, _, err := timedEcho(t, c, 1, 10*time.Second)
@@ -65,7 +66,7 @@ func TestDelayAddsWhatItSays(t *testing.T) {
 func TestAbortAnswersAServerErrorWithoutRunning(t *testing.T) {
 	inj := NewCallInjector(testSeed(t))
 	c := faulty(t, inj)
-	_ = inj.Set(0, CallFault{Type: FaultAbort, Fraction: 1})
+	_ = inj.Set(0, CallFault{Type: scenario.FaultAbort, Fraction: 1})
 	_, _, err := timedEcho(t, c, 1, time.Second)
 	var se geerpc.ServerError
 	if !errors.As(err, &se) || string(se) != ErrInjectedAbort.Error() {
@@ -80,7 +81,7 @@ func TestAbortAnswersAServerErrorWithoutRunning(t *testing.T) {
 // and a dropped request (it did not) both end the call with a timeout at its
 // deadline, not later; the connection stays usable.
 func TestDropsTurnIntoTimeoutsAtTheDeadline(t *testing.T) {
-	for _, kind := range []FaultType{FaultDropReply, FaultDropRequest} {
+	for _, kind := range []scenario.FaultType{scenario.FaultDropReply, scenario.FaultDropRequest} {
 		t.Run(string(kind), func(t *testing.T) {
 			inj := NewCallInjector(testSeed(t))
 			c := faulty(t, inj)
@@ -94,7 +95,7 @@ func TestDropsTurnIntoTimeoutsAtTheDeadline(t *testing.T) {
 				t.Fatalf("dropped call: %v, %v after its deadline; want a timeout at it", err, late)
 			}
 			st := inj.Stats()
-			wantExec := map[FaultType]int64{FaultDropReply: 1, FaultDropRequest: 0}[kind]
+			wantExec := map[scenario.FaultType]int64{scenario.FaultDropReply: 1, scenario.FaultDropRequest: 0}[kind]
 			if st.Executed != wantExec || inj.Dropped()[42] != kind {
 				t.Fatalf("stats %+v, dropped %v; want %d executed and nonce 42 dropped by %s", st, inj.Dropped(), wantExec, kind)
 			}
@@ -107,12 +108,12 @@ func TestDropsTurnIntoTimeoutsAtTheDeadline(t *testing.T) {
 }
 
 func TestDroppedCallsAskForNoReply(t *testing.T) {
-	for _, kind := range []FaultType{FaultDropReply, FaultDropRequest} {
+	for _, kind := range []scenario.FaultType{scenario.FaultDropReply, scenario.FaultDropRequest} {
 		inj := NewCallInjector(1)
 		_ = inj.Set(0, CallFault{Type: kind, Fraction: 1})
 		ran := false
 		err := inj.Do(context.Background(), 1, true, nil, func() error { ran = true; return nil })
-		if !errors.Is(err, geerpc.ErrNoReply) || ran != (kind == FaultDropReply) {
+		if !errors.Is(err, geerpc.ErrNoReply) || ran != (kind == scenario.FaultDropReply) {
 			t.Fatalf("%s: %v, method ran %v", kind, err, ran)
 		}
 	}
@@ -122,7 +123,7 @@ func TestFractionsHitTheirShareAndReplayFromTheSeed(t *testing.T) {
 	seed := testSeed(t)
 	hits := func(seed uint64) map[uint64]bool {
 		inj := NewCallInjector(seed)
-		_ = inj.Set(1, CallFault{Type: FaultDropReply, Fraction: 0.3})
+		_ = inj.Set(1, CallFault{Type: scenario.FaultDropReply, Fraction: 0.3})
 		out := map[uint64]bool{}
 		for key := range uint64(4000) {
 			out[key] = inj.plan(key, true).drop
@@ -152,7 +153,7 @@ func TestFractionsHitTheirShareAndReplayFromTheSeed(t *testing.T) {
 
 func TestRetriesOfTheSameCallDrawAnew(t *testing.T) {
 	inj := NewCallInjector(testSeed(t))
-	_ = inj.Set(0, CallFault{Type: FaultDropReply, Fraction: 0.5})
+	_ = inj.Set(0, CallFault{Type: scenario.FaultDropReply, Fraction: 0.5})
 	dropped := 0
 	for range 64 {
 		if inj.plan(9, true).drop {
@@ -171,7 +172,7 @@ func TestWorkSleepRunsBehindTheFaults(t *testing.T) {
 	if err := c.Call(t.Context(), "Work.Sleep", demo.WorkArgs{Duration: time.Millisecond}, &reply); err != nil || reply.Instance != "x" {
 		t.Fatalf("Work.Sleep: %v, %+v", err, reply)
 	}
-	_ = inj.Set(0, CallFault{Type: FaultAbort, Fraction: 1})
+	_ = inj.Set(0, CallFault{Type: scenario.FaultAbort, Fraction: 1})
 	if err := c.Call(t.Context(), "Work.Sleep", demo.WorkArgs{}, &reply); classify(err, false) != ClassServer {
 		t.Fatalf("aborted Work.Sleep: %v", err)
 	}
@@ -179,7 +180,7 @@ func TestWorkSleepRunsBehindTheFaults(t *testing.T) {
 
 func TestSetRejectsOtherFaults(t *testing.T) {
 	inj := NewCallInjector(1)
-	for _, f := range []CallFault{{Type: FaultLatency, Fraction: 1}, {Type: FaultAbort, Fraction: 2}, {Type: FaultAbort, Fraction: math.NaN()}} {
+	for _, f := range []CallFault{{Type: scenario.FaultLatency, Fraction: 1}, {Type: scenario.FaultAbort, Fraction: 2}, {Type: scenario.FaultAbort, Fraction: math.NaN()}} {
 		if err := inj.Set(0, f); !errors.Is(err, ErrFault) {
 			t.Errorf("Set(%+v): %v, want ErrFault", f, err)
 		}

@@ -7,6 +7,7 @@ import (
 	"net"
 	"time"
 
+	"github.com/geerpclab/geerpc/chaos/scenario"
 	geecluster "github.com/geerpclab/geerpc/cluster"
 	"github.com/geerpclab/geerpc/demo"
 	"github.com/geerpclab/geerpc/geerpc"
@@ -37,7 +38,7 @@ func (co ClusterOptions) remote() bool { return co.Registry != "" }
 
 // cluster is a scenario's world: the registry, the links and the instances.
 type cluster struct {
-	s      *Scenario
+	s      *scenario.Scenario
 	cl     *geecluster.Cluster  // nil for a user's deployment
 	reg    *geecluster.Registry // nil for a user's deployment
 	regURL string
@@ -48,7 +49,7 @@ type cluster struct {
 
 // startCluster starts the registry and every instance, and waits until the
 // registry lists them all.
-func startCluster(ctx context.Context, s *Scenario, seed uint64, co ClusterOptions) (*cluster, error) {
+func startCluster(ctx context.Context, s *scenario.Scenario, seed uint64, co ClusterOptions) (*cluster, error) {
 	c := &cluster{s: s, names: map[string]string{}}
 	for i, spec := range s.Instances {
 		c.ins = append(c.ins, &instance{spec: spec, inj: NewCallInjector(seed + uint64(i)*0x1000193),
@@ -57,7 +58,7 @@ func startCluster(ctx context.Context, s *Scenario, seed uint64, co ClusterOptio
 	if co.remote() {
 		return c, c.attach(ctx, co)
 	}
-	opts := geecluster.Options{Backend: co.Backend, Binary: co.Binary, TTL: s.Registry.ttl(), Heartbeat: s.Registry.heartbeat(),
+	opts := geecluster.Options{Backend: co.Backend, Binary: co.Binary, TTL: s.Registry.TTLOrDefault(), Heartbeat: s.Registry.HeartbeatOrDefault(),
 		ListTimeout: 10 * time.Second, NewServer: c.newServer}
 	front, err := c.linker(ctx, co)
 	if err != nil {
@@ -141,7 +142,7 @@ func (c *cluster) linker(ctx context.Context, co ClusterOptions) (func(geecluste
 			if err != nil {
 				return "", err
 			}
-			c.ins[c.s.instance(spec.Name)].proxy = p
+			c.ins[c.s.InstanceIndex(spec.Name)].proxy = p
 			return p.Addr(), nil
 		}, nil
 	}
@@ -153,7 +154,7 @@ func (c *cluster) linker(ctx context.Context, co ClusterOptions) (func(geecluste
 	return func(spec geecluster.InstanceSpec, listen string) (string, error) {
 		addr, err := links.Front(spec, listen)
 		if err == nil {
-			c.ins[c.s.instance(spec.Name)].proxy = &serverLink{links: links, name: spec.Name, addr: addr, toxics: map[string]bool{}}
+			c.ins[c.s.InstanceIndex(spec.Name)].proxy = &serverLink{links: links, name: spec.Name, addr: addr, toxics: map[string]bool{}}
 		}
 		return addr, err
 	}, nil
@@ -162,13 +163,13 @@ func (c *cluster) linker(ctx context.Context, co ClusterOptions) (func(geecluste
 // newServer serves an in-process instance's demo services behind its call
 // faults.
 func (c *cluster) newServer(spec geecluster.InstanceSpec, stop <-chan struct{}) (*geerpc.Server, error) {
-	in := c.ins[c.s.instance(spec.Name)]
+	in := c.ins[c.s.InstanceIndex(spec.Name)]
 	return newFaultyServer(in.svc, in.inj, in.spec.ServiceTime.D(), stop)
 }
 
 // instance returns the instance named name.
 func (c *cluster) instance(name string) *instance {
-	return c.ins[c.s.instance(name)]
+	return c.ins[c.s.InstanceIndex(name)]
 }
 
 // close stops every instance, the registry and the links.
@@ -194,8 +195,8 @@ func (c *cluster) closeLinks() {
 func (c *cluster) procs() bool { return c.cl != nil && c.cl.Backend() == geecluster.Processes }
 
 // apply starts fault id.
-func (c *cluster) apply(ctx context.Context, id int, f FaultSpec) error {
-	if f.Type == FaultRegistryDown {
+func (c *cluster) apply(ctx context.Context, id int, f scenario.FaultSpec) error {
+	if f.Type == scenario.FaultRegistryDown {
 		c.reg.Down()
 		return nil
 	}
@@ -206,24 +207,24 @@ func (c *cluster) apply(ctx context.Context, id int, f FaultSpec) error {
 	return errors.Join(errs...)
 }
 
-func (c *cluster) applyOn(ctx context.Context, in *instance, id int, f FaultSpec) error {
-	switch f.Type.class() {
-	case classLink:
+func (c *cluster) applyOn(ctx context.Context, in *instance, id int, f scenario.FaultSpec) error {
+	switch f.Type.Class() {
+	case scenario.ClassLink:
 		return in.proxy.Apply(linkFault(f))
-	case classCall:
+	case scenario.ClassCall:
 		return in.inj.Set(id, CallFault{Type: f.Type, Fraction: f.Fraction, Delay: f.Delay.D()})
 	}
 	switch f.Type {
-	case FaultDeadHeartbeat:
+	case scenario.FaultDeadHeartbeat:
 		return in.c.StopHeartbeat()
-	case FaultFreeze:
+	case scenario.FaultFreeze:
 		return in.c.Freeze()
-	case FaultZombie:
+	case scenario.FaultZombie:
 		if !c.procs() {
 			in.proxy.Stop() // in process, the host's connections go with it
 		}
 		in.c.Kill()
-	case FaultKill:
+	case scenario.FaultKill:
 		return c.stop(ctx, in)
 	}
 	return nil
@@ -238,15 +239,15 @@ func (c *cluster) stop(ctx context.Context, in *instance) error {
 	}
 	_ = in.c.StopHeartbeat()
 	err := geecluster.Deregister(ctx, c.reg.URL(), in.Addr())
-	wait(ctx, nil, c.s.Registry.refresh()+50*time.Millisecond)
+	wait(ctx, nil, c.s.Registry.RefreshOrDefault()+50*time.Millisecond)
 	err = errors.Join(err, in.c.Stop(ctx, time.Second))
 	in.proxy.Stop()
 	return err
 }
 
 // clear ends fault id.
-func (c *cluster) clear(ctx context.Context, id int, f FaultSpec) error {
-	if f.Type == FaultRegistryDown {
+func (c *cluster) clear(ctx context.Context, id int, f scenario.FaultSpec) error {
+	if f.Type == scenario.FaultRegistryDown {
 		return c.reg.Up(ctx)
 	}
 	var errs []error
@@ -256,20 +257,20 @@ func (c *cluster) clear(ctx context.Context, id int, f FaultSpec) error {
 	return errors.Join(errs...)
 }
 
-func (c *cluster) clearOn(ctx context.Context, in *instance, id int, f FaultSpec) error {
-	switch f.Type.class() {
-	case classLink:
+func (c *cluster) clearOn(ctx context.Context, in *instance, id int, f scenario.FaultSpec) error {
+	switch f.Type.Class() {
+	case scenario.ClassLink:
 		return in.proxy.Clear(linkFault(f))
-	case classCall:
+	case scenario.ClassCall:
 		in.inj.Remove(id)
 		return nil
 	}
 	switch f.Type {
-	case FaultDeadHeartbeat:
+	case scenario.FaultDeadHeartbeat:
 		return in.c.StartHeartbeat(ctx)
-	case FaultFreeze:
+	case scenario.FaultFreeze:
 		return in.c.Thaw()
-	case FaultZombie, FaultKill:
+	case scenario.FaultZombie, scenario.FaultKill:
 		if err := in.proxy.Start(); err != nil {
 			return err
 		}
@@ -280,6 +281,6 @@ func (c *cluster) clearOn(ctx context.Context, in *instance, id int, f FaultSpec
 	return nil
 }
 
-func linkFault(f FaultSpec) LinkFault {
+func linkFault(f scenario.FaultSpec) LinkFault {
 	return LinkFault{Type: f.Type, Latency: f.Latency.D(), Jitter: f.Jitter.D(), RateKB: f.RateKB, Direction: f.Direction}
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"slices"
+
+	"github.com/geerpclab/geerpc/chaos/scenario"
 )
 
 // Cluster is the world of a scenario (an HTTP registry, an embedded
@@ -19,16 +21,16 @@ type Cluster struct {
 // each behind its own proxy and heartbeating to the registry as reg
 // configures, and waits until the registry lists them all. Instance names
 // must be non-empty and unique; seed drives the call-fault draws.
-func StartCluster(ctx context.Context, specs []InstanceSpec, reg RegistrySpec, seed uint64) (*Cluster, error) {
+func StartCluster(ctx context.Context, specs []scenario.InstanceSpec, reg scenario.RegistrySpec, seed uint64) (*Cluster, error) {
 	if len(specs) == 0 {
-		return nil, fmt.Errorf("%w: a cluster needs an instance", ErrInvalidScenario)
+		return nil, fmt.Errorf("%w: a cluster needs an instance", scenario.ErrInvalidScenario)
 	}
 	for i, in := range specs {
-		if in.Name == "" || slices.IndexFunc(specs[:i], func(o InstanceSpec) bool { return o.Name == in.Name }) >= 0 {
-			return nil, fmt.Errorf("%w: instances[%d]: empty or repeated name %q", ErrInvalidScenario, i, in.Name)
+		if in.Name == "" || slices.IndexFunc(specs[:i], func(o scenario.InstanceSpec) bool { return o.Name == in.Name }) >= 0 {
+			return nil, fmt.Errorf("%w: instances[%d]: empty or repeated name %q", scenario.ErrInvalidScenario, i, in.Name)
 		}
 	}
-	s := &Scenario{Name: "cluster", Instances: slices.Clone(specs), Registry: reg}
+	s := &scenario.Scenario{Name: "cluster", Instances: slices.Clone(specs), Registry: reg}
 	c, err := startCluster(ctx, s, seed, ClusterOptions{})
 	if err != nil {
 		return nil, err
@@ -41,9 +43,9 @@ func (cl *Cluster) RegistryURL() string { return cl.c.regURL }
 
 // Registry returns the registry settings the cluster runs with, defaults
 // filled in.
-func (cl *Cluster) Registry() RegistrySpec {
+func (cl *Cluster) Registry() scenario.RegistrySpec {
 	r := cl.c.s.Registry
-	r.TTL, r.Heartbeat, r.Refresh = Duration(r.ttl()), Duration(r.heartbeat()), Duration(r.refresh())
+	r.TTL, r.Heartbeat, r.Refresh = scenario.Duration(r.TTLOrDefault()), scenario.Duration(r.HeartbeatOrDefault()), scenario.Duration(r.RefreshOrDefault())
 	return r
 }
 
@@ -70,7 +72,7 @@ func (cl *Cluster) CallStats() map[string]CallStats {
 // instances must be the cluster's; its window is ignored (the caller times
 // it). Registry faults that stop an instance (kill, zombie) return once it
 // stopped.
-func (cl *Cluster) Apply(ctx context.Context, id int, f FaultSpec) error {
+func (cl *Cluster) Apply(ctx context.Context, id int, f scenario.FaultSpec) error {
 	if err := cl.check(f); err != nil {
 		return err
 	}
@@ -82,12 +84,12 @@ func (cl *Cluster) Apply(ctx context.Context, id int, f FaultSpec) error {
 // Once no call fault is left on an instance, its injector forgets the
 // per-call draws and dropped keys it kept, so that a cluster that runs for
 // long (a soak) keeps its own memory bounded.
-func (cl *Cluster) Clear(ctx context.Context, id int, f FaultSpec) error {
+func (cl *Cluster) Clear(ctx context.Context, id int, f scenario.FaultSpec) error {
 	if err := cl.check(f); err != nil {
 		return err
 	}
 	err := cl.c.clear(ctx, id, f)
-	if f.Type.class() == classCall {
+	if f.Type.Class() == scenario.ClassCall {
 		for _, name := range f.Instances {
 			cl.c.instance(name).inj.forget()
 		}
@@ -101,17 +103,17 @@ func (c *CallInjector) forget() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if len(c.faults) == 0 {
-		c.seen, c.dropped = map[uint64]uint32{}, map[uint64]FaultType{}
+		c.seen, c.dropped = map[uint64]uint32{}, map[uint64]scenario.FaultType{}
 	}
 }
 
-func (cl *Cluster) check(f FaultSpec) error {
-	if f.Type.class() == classUnknown {
-		return fmt.Errorf("%w: unknown fault %q", ErrInvalidScenario, f.Type)
+func (cl *Cluster) check(f scenario.FaultSpec) error {
+	if f.Type.Class() == scenario.ClassUnknown {
+		return fmt.Errorf("%w: unknown fault %q", scenario.ErrInvalidScenario, f.Type)
 	}
 	for _, name := range f.Instances {
-		if cl.c.s.instance(name) < 0 {
-			return fmt.Errorf("%w: no instance %q", ErrInvalidScenario, name)
+		if cl.c.s.InstanceIndex(name) < 0 {
+			return fmt.Errorf("%w: no instance %q", scenario.ErrInvalidScenario, name)
 		}
 	}
 	return nil

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/geerpclab/geerpc/chaos/scenario"
 	"github.com/geerpclab/geerpc/demo"
 	"github.com/geerpclab/geerpc/geerpc"
 	"github.com/geerpclab/geerpc/geerpc/registry"
@@ -29,8 +30,8 @@ func testCluster(t *testing.T) *cluster {
 	t.Helper()
 	s := validScenario()
 	s.Instances = s.Instances[:2]
-	s.Faults, s.Thresholds = nil, Thresholds{}
-	s.Registry = RegistrySpec{TTL: Duration(testTTL), Heartbeat: Duration(testHeartbeat), Refresh: Duration(50 * time.Millisecond)}
+	s.Faults, s.Thresholds = nil, scenario.Thresholds{}
+	s.Registry = scenario.RegistrySpec{TTL: scenario.Duration(testTTL), Heartbeat: scenario.Duration(testHeartbeat), Refresh: scenario.Duration(50 * time.Millisecond)}
 	if err := s.Validate(); err != nil {
 		t.Fatal(err)
 	}
@@ -81,7 +82,7 @@ func call(t *testing.T, addr string) error {
 
 func TestDeadHeartbeatLeadsToEviction(t *testing.T) {
 	c := testCluster(t)
-	f := FaultSpec{Type: FaultDeadHeartbeat, Instances: []string{"a"}}
+	f := scenario.FaultSpec{Type: scenario.FaultDeadHeartbeat, Instances: []string{"a"}}
 	stopped := time.Now()
 	if err := c.apply(t.Context(), 0, f); err != nil {
 		t.Fatal(err)
@@ -101,7 +102,7 @@ func TestDeadHeartbeatLeadsToEviction(t *testing.T) {
 
 func TestZombieStaysListedUntilItsTTL(t *testing.T) {
 	c := testCluster(t)
-	f := FaultSpec{Type: FaultZombie, Instances: []string{"a"}}
+	f := scenario.FaultSpec{Type: scenario.FaultZombie, Instances: []string{"a"}}
 	if err := c.apply(t.Context(), 0, f); err != nil {
 		t.Fatal(err)
 	}
@@ -127,7 +128,7 @@ func TestZombieStaysListedUntilItsTTL(t *testing.T) {
 
 func TestKillDeregistersStopsAndRestarts(t *testing.T) {
 	c := testCluster(t)
-	f := FaultSpec{Type: FaultKill, Instances: []string{"b"}}
+	f := scenario.FaultSpec{Type: scenario.FaultKill, Instances: []string{"b"}}
 	if err := c.apply(t.Context(), 0, f); err != nil {
 		t.Fatal(err)
 	}
@@ -148,7 +149,7 @@ func TestKillDeregistersStopsAndRestarts(t *testing.T) {
 
 func TestRegistryDownRefusesThenComesBackWithItsTable(t *testing.T) {
 	c := testCluster(t)
-	f := FaultSpec{Type: FaultRegistryDown}
+	f := scenario.FaultSpec{Type: scenario.FaultRegistryDown}
 	if err := c.apply(t.Context(), 0, f); err != nil {
 		t.Fatal(err)
 	}

@@ -1,2 +1,2 @@
-// Package chaos injects link, call and registry faults into live geerpc runs, checks invariants and plots what each balancing mode did.
+// Package chaos runs a scenario of package chaos/scenario against a live cluster: it injects link, call and registry faults, records every call, checks invariants and plots what each balancing mode did.
 package chaos

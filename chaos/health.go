@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/geerpclab/geerpc/chaos/scenario"
 	"github.com/geerpclab/geerpc/demo"
 	"github.com/geerpclab/geerpc/geerpc"
 )
@@ -38,8 +39,8 @@ func probe(ctx context.Context, in *instance) error {
 
 // health probes the instances of a lifecycle fault (none for other faults)
 // and returns "ok" or the first instance's error, named.
-func (c *cluster) health(ctx context.Context, f FaultSpec) string {
-	if f.Type.class() != classLifecycle {
+func (c *cluster) health(ctx context.Context, f scenario.FaultSpec) string {
+	if f.Type.Class() != scenario.ClassLifecycle {
 		return ""
 	}
 	for _, name := range f.Instances {

@@ -3,6 +3,8 @@ package chaos
 import (
 	"strings"
 	"testing"
+
+	"github.com/geerpclab/geerpc/chaos/scenario"
 )
 
 // TestHealthAnswersBeforeAndAfterALifecycleFault probes a zombie's instance
@@ -10,7 +12,7 @@ import (
 // heal; a link fault gets no probe.
 func TestHealthAnswersBeforeAndAfterALifecycleFault(t *testing.T) {
 	c := testCluster(t)
-	f := FaultSpec{Type: FaultZombie, Instances: []string{"a"}}
+	f := scenario.FaultSpec{Type: scenario.FaultZombie, Instances: []string{"a"}}
 	if got := c.health(t.Context(), f); got != healthOK {
 		t.Fatalf("health before the fault: %q, want %q", got, healthOK)
 	}
@@ -26,7 +28,7 @@ func TestHealthAnswersBeforeAndAfterALifecycleFault(t *testing.T) {
 	if got := c.health(t.Context(), f); got != healthOK {
 		t.Fatalf("health after the heal: %q, want %q", got, healthOK)
 	}
-	if got := c.health(t.Context(), FaultSpec{Type: FaultLatency, Instances: []string{"a"}}); got != "" {
+	if got := c.health(t.Context(), scenario.FaultSpec{Type: scenario.FaultLatency, Instances: []string{"a"}}); got != "" {
 		t.Fatalf("health of a link fault: %q, want none", got)
 	}
 }

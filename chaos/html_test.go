@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/geerpclab/geerpc/chaos/scenario"
 )
 
 // TestReportsOfEmptyOrZeroRunsRender writes the reports of a run with no
@@ -46,7 +48,7 @@ func TestTimelineCSVMarksThePartialIntervalAndDividesByItsRealLength(t *testing.
 	r := fixedResult()
 	vr := &r.Variants[0]
 	vr.Timeline = append(vr.Timeline, Point{Start: 4 * time.Second, End: 4*time.Second + 250*time.Millisecond, Calls: 3, OK: 3})
-	r.Scenario.Load.Duration = Duration(4*time.Second + 10*time.Millisecond)
+	r.Scenario.Load.Duration = scenario.Duration(4*time.Second + 10*time.Millisecond)
 	var b strings.Builder
 	if err := WriteTimelineCSV(&b, r); err != nil {
 		t.Fatal(err)

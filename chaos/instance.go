@@ -1,6 +1,7 @@
 package chaos
 
 import (
+	"github.com/geerpclab/geerpc/chaos/scenario"
 	geecluster "github.com/geerpclab/geerpc/cluster"
 	"github.com/geerpclab/geerpc/demo"
 )
@@ -9,7 +10,7 @@ import (
 // instance, the call faults of its server (in process only) and the link
 // it is reached through.
 type instance struct {
-	spec  InstanceSpec
+	spec  scenario.InstanceSpec
 	inj   *CallInjector
 	svc   *demo.Services
 	proxy link                 // set once by the cluster's Front hook

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/geerpclab/geerpc/chaos/scenario"
 	"github.com/geerpclab/geerpc/geerpc/xclient"
 )
 
@@ -103,7 +104,7 @@ func timeBound(c callRecord) bool {
 // endOnce: every call ends exactly once, ok with its own nonce or with a
 // classified error, within its deadline plus the slack.
 func (r *Result) endOnce(i int) Verdict {
-	slack := r.Scenario.Thresholds.slack()
+	slack := r.Scenario.Thresholds.SlackOrDefault()
 	var bad, lost, dup int
 	var worst time.Duration = -1 << 62
 	unclassified := map[Class]int{}
@@ -180,13 +181,13 @@ func (r *Result) faultsApplied() Verdict {
 
 // maxShare: the instance's share of the mode's calls during the windows of
 // the faults that target it. Every mode's share is reported beside it.
-func (r *Result) maxShare(th ShareThreshold) []Verdict {
+func (r *Result) maxShare(th scenario.ShareThreshold) []Verdict {
 	var out []Verdict
 	for i, vr := range r.Variants {
 		share, calls := r.shareDuring(i, th.Instance)
 		want := fmt.Sprintf("≤ %.1f%%", th.Max*100)
 		scope := vr.Name
-		if vr.Mode != canonicalMode(th.Mode) {
+		if vr.Mode != scenario.CanonicalMode(th.Mode) {
 			out = append(out, Verdict{Invariant: "share of " + th.Instance + " during its faults", Scope: scope, Status: StatusInfo,
 				Measured: fmt.Sprintf("%.1f%% of %d calls, p99 %s", share*100, calls, fmtDur(r.p99During(i, th.Instance)))})
 			continue
@@ -240,7 +241,7 @@ func (r *Result) inFaultOf(t time.Duration, name string) bool {
 }
 
 // minSuccess: the success ratio of the fail mode's variants.
-func (r *Result) minSuccess(th SuccessThreshold) []Verdict {
+func (r *Result) minSuccess(th scenario.SuccessThreshold) []Verdict {
 	var out []Verdict
 	for i, vr := range r.Variants {
 		if vr.FailMode != th.FailMode {
@@ -263,7 +264,7 @@ func (r *Result) minSuccess(th SuccessThreshold) []Verdict {
 // timeoutAtDeadline: with failfast, each call whose reply or request was
 // dropped fails as a timeout at its deadline, not later (nor much earlier).
 func (r *Result) timeoutAtDeadline() []Verdict {
-	slack := r.Scenario.Thresholds.slack()
+	slack := r.Scenario.Thresholds.SlackOrDefault()
 	var out []Verdict
 	for i, vr := range r.Variants {
 		if vr.FailMode != xclient.Failfast.String() {

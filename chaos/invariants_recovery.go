@@ -5,6 +5,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/geerpclab/geerpc/chaos/scenario"
 	"github.com/geerpclab/geerpc/geerpc/xclient"
 )
 
@@ -22,7 +23,7 @@ const (
 
 // comebackFaults take an instance down (or freeze it) and bring it back on its address
 // when they end.
-var comebackFaults = []FaultType{FaultKill, FaultZombie, FaultDown, FaultFreeze}
+var comebackFaults = []scenario.FaultType{scenario.FaultKill, scenario.FaultZombie, scenario.FaultDown, scenario.FaultFreeze}
 
 // restartedLetBackIn: once an instance that was down serves again, P2C
 // answers through it within noticeWithin, and from a second after that

@@ -3,6 +3,8 @@ package chaos
 import (
 	"testing"
 	"time"
+
+	"github.com/geerpclab/geerpc/chaos/scenario"
 )
 
 // comebackResult is a run of one variant of mode over three instances with
@@ -20,11 +22,11 @@ func comebackResult(mode string, end time.Duration, pick func(at time.Duration, 
 		k++
 	}
 	return &Result{
-		Scenario: &Scenario{
-			Instances: []InstanceSpec{{Name: "a"}, {Name: "b"}, {Name: "c"}},
-			Load:      LoadSpec{Duration: Duration(end)},
+		Scenario: &scenario.Scenario{
+			Instances: []scenario.InstanceSpec{{Name: "a"}, {Name: "b"}, {Name: "c"}},
+			Load:      scenario.LoadSpec{Duration: scenario.Duration(end)},
 		},
-		Faults: []FaultRecord{{Type: FaultKill, Instances: []string{"c"}, Start: 2 * time.Second, End: 5 * time.Second,
+		Faults: []FaultRecord{{Type: scenario.FaultKill, Instances: []string{"c"}, Start: 2 * time.Second, End: 5 * time.Second,
 			AppliedAt: 2 * time.Second, ClearedAt: 5 * time.Second}},
 		Variants: []VariantResult{{Name: mode + "/failover", Mode: mode}},
 		raw:      []variantData{{calls: calls}},
@@ -77,7 +79,7 @@ func TestRestartedLetBackIn(t *testing.T) {
 
 func TestRestartedLetBackInIgnoresOtherFaults(t *testing.T) {
 	r := comebackResult("p2c", 12*time.Second, roundOf(time.Hour, 3))
-	r.Faults[0].Type = FaultLatency
+	r.Faults[0].Type = scenario.FaultLatency
 	if vs := r.restartedLetBackIn(); len(vs) != 0 {
 		t.Fatalf("verdicts %+v for a latency fault, want none", vs)
 	}

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/geerpclab/geerpc/chaos/scenario"
 	"github.com/geerpclab/geerpc/geerpc/xclient"
 )
 
@@ -15,7 +16,7 @@ func (r *Result) evictWithin() []Verdict {
 	want := fmt.Sprintf("≤ %v (ttl+refresh+1s)", bound)
 	var out []Verdict
 	for _, f := range r.Faults {
-		if f.Type != FaultDeadHeartbeat && f.Type != FaultZombie {
+		if f.Type != scenario.FaultDeadHeartbeat && f.Type != scenario.FaultZombie {
 			continue
 		}
 		for _, name := range f.Instances {
@@ -83,7 +84,7 @@ func (r *Result) ejectWithinFailures() []Verdict {
 	want := fmt.Sprintf("ejected by failure %d, then no attempt", k)
 	var out []Verdict
 	for _, f := range r.Faults {
-		if f.Type != FaultBlackhole {
+		if f.Type != scenario.FaultBlackhole {
 			continue
 		}
 		for _, name := range f.Instances {
@@ -151,10 +152,10 @@ func countIn(ts []time.Duration, from, to time.Duration) int {
 // noFailuresRegistryDown: no call fails while the registry is down, nor
 // within a refresh interval after it is back.
 func (r *Result) noFailuresRegistryDown() []Verdict {
-	grace := r.Scenario.Registry.refresh()
+	grace := r.Scenario.Registry.RefreshOrDefault()
 	var out []Verdict
 	for _, f := range r.Faults {
-		if f.Type != FaultRegistryDown {
+		if f.Type != scenario.FaultRegistryDown {
 			continue
 		}
 		from, to := window(f)
@@ -204,7 +205,7 @@ func (r *Result) recoveries() []Verdict {
 		if never == len(r.Variants) {
 			m = "no variant within the run"
 		}
-		iv := r.Scenario.Load.interval()
+		iv := r.Scenario.Load.IntervalOrDefault()
 		out = append(out, Verdict{Invariant: "recovery to baseline error rate", Scope: fmt.Sprintf("fault #%d %s", f.Index, f.Type),
 			Status: StatusInfo, Measured: m, Want: fmt.Sprintf("reported (±%v)", iv)})
 	}

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/geerpclab/geerpc/chaos/scenario"
 )
 
 const ms = time.Millisecond
@@ -13,7 +15,7 @@ const ms = time.Millisecond
 // with the stalls given, judged on its deadlines and a 95% success ratio.
 func judgedResult(stalls []Stall, calls ...callRecord) *Result {
 	s := validScenario()
-	s.Thresholds = Thresholds{MinSuccess: []SuccessThreshold{{FailMode: "failover", Min: 0.95}}, DeadlineSlack: Duration(50 * ms)}
+	s.Thresholds = scenario.Thresholds{MinSuccess: []scenario.SuccessThreshold{{FailMode: "failover", Min: 0.95}}, DeadlineSlack: scenario.Duration(50 * ms)}
 	r := &Result{Scenario: s, Stalls: Stalls{Count: len(stalls), Spans: stalls}}
 	var ok int64
 	for i := range calls {
@@ -126,9 +128,9 @@ func TestSuccessRatioExcusesOnlyTimeoutsDuringStalls(t *testing.T) {
 				r.Variants[0].FailMode, r.Scenario.Thresholds.MinSuccess[0].FailMode = "failfast", "failfast"
 			}
 			if tt.dropped {
-				r.raw[0].dropped = map[uint64]FaultType{}
+				r.raw[0].dropped = map[uint64]scenario.FaultType{}
 				for _, c := range r.raw[0].calls[90:] {
-					r.raw[0].dropped[c.seq] = FaultDropReply
+					r.raw[0].dropped[c.seq] = scenario.FaultDropReply
 				}
 			}
 			v := verdictOn(t, r, "success ratio")

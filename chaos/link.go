@@ -10,6 +10,7 @@ import (
 	"time"
 
 	toxiproxy "github.com/Shopify/toxiproxy/v2"
+	"github.com/geerpclab/geerpc/chaos/scenario"
 	"github.com/rs/zerolog"
 )
 
@@ -31,11 +32,11 @@ func NewLinks() *Links {
 // LinkFault is a fault on the link to one instance. Toxiproxy works in whole
 // milliseconds, so Latency and Jitter are rounded down to them.
 type LinkFault struct {
-	Type      FaultType     // FaultLatency, FaultBandwidth, FaultBlackhole, FaultReset or FaultDown
-	Latency   time.Duration // latency: added to each chunk
-	Jitter    time.Duration // latency: ± this, drawn per chunk
-	RateKB    int64         // bandwidth: KB/s
-	Direction string        // "downstream" (default: server to client), "upstream" or "both"
+	Type      scenario.FaultType // a link fault: latency, bandwidth, blackhole, reset or down
+	Latency   time.Duration      // latency: added to each chunk
+	Jitter    time.Duration      // latency: ± this, drawn per chunk
+	RateKB    int64              // bandwidth: KB/s
+	Direction string             // "downstream" (default: server to client), "upstream" or "both"
 }
 
 // LinkProxy is one Toxiproxy proxy on 127.0.0.1 in front of an instance.
@@ -46,7 +47,7 @@ type LinkFault struct {
 type LinkProxy struct {
 	mu     sync.Mutex // protects following
 	p      *toxiproxy.Proxy
-	down   bool // a FaultDown is active
+	down   bool // a down fault is active
 	toxics map[string]bool
 	closed bool
 }
@@ -87,7 +88,7 @@ func (lp *LinkProxy) Apply(f LinkFault) error {
 	if lp.closed {
 		return fmt.Errorf("%w: proxy %s is closed", ErrFault, lp.p.Name)
 	}
-	if f.Type == FaultDown {
+	if f.Type == scenario.FaultDown {
 		lp.down = true
 		lp.p.Stop()
 		return nil
@@ -113,11 +114,11 @@ func (lp *LinkProxy) Clear(f LinkFault) error {
 	if lp.closed {
 		return nil
 	}
-	if f.Type == FaultDown {
+	if f.Type == scenario.FaultDown {
 		lp.down = false
 		return lp.start()
 	}
-	cut := f.Type == FaultBlackhole || f.Type == FaultReset
+	cut := f.Type == scenario.FaultBlackhole || f.Type == scenario.FaultReset
 	if cut {
 		// Stop first: a toxic that closed its stub strands the one before it
 		// if data still flows, so no data may flow while it is removed.
@@ -215,7 +216,9 @@ func streams(direction string) []string {
 	return []string{"downstream"}
 }
 
-func toxicName(t FaultType, stream string) string { return "chaos-" + string(t) + "-" + stream }
+func toxicName(t scenario.FaultType, stream string) string {
+	return "chaos-" + string(t) + "-" + stream
+}
 
 // toxicJSON returns the name and JSON body of f's toxic on stream. Toxicity
 // is always sent as 1: an explicit 0 would disable the toxic.
@@ -223,13 +226,13 @@ func toxicJSON(f LinkFault, stream string) (name, body string, err error) {
 	name = toxicName(f.Type, stream)
 	var kind, attrs string
 	switch f.Type {
-	case FaultLatency:
+	case scenario.FaultLatency:
 		kind, attrs = "latency", fmt.Sprintf(`{"latency":%d,"jitter":%d}`, f.Latency.Milliseconds(), f.Jitter.Milliseconds())
-	case FaultBandwidth:
+	case scenario.FaultBandwidth:
 		kind, attrs = "bandwidth", fmt.Sprintf(`{"rate":%d}`, f.RateKB)
-	case FaultBlackhole:
+	case scenario.FaultBlackhole:
 		kind, attrs = "timeout", `{"timeout":0}`
-	case FaultReset:
+	case scenario.FaultReset:
 		kind, attrs = "reset_peer", `{"timeout":0}`
 	default:
 		return "", "", fmt.Errorf("%w: %q is not a link fault", ErrFault, f.Type)

@@ -8,6 +8,7 @@ import (
 
 	toxiclient "github.com/Shopify/toxiproxy/v2/client"
 
+	"github.com/geerpclab/geerpc/chaos/scenario"
 	geecluster "github.com/geerpclab/geerpc/cluster"
 )
 
@@ -21,7 +22,7 @@ type serverLink struct {
 	addr  string
 
 	mu     sync.Mutex // protects following
-	down   bool       // a FaultDown is active
+	down   bool       // a down fault is active
 	toxics map[string]bool
 }
 
@@ -33,7 +34,7 @@ func (sl *serverLink) Apply(f LinkFault) error {
 	sl.mu.Lock()
 	defer sl.mu.Unlock()
 	ctx := context.Background()
-	if f.Type == FaultDown {
+	if f.Type == scenario.FaultDown {
 		sl.down = true
 		return sl.links.SetEnabled(ctx, sl.name, false)
 	}
@@ -55,11 +56,11 @@ func (sl *serverLink) Clear(f LinkFault) error {
 	sl.mu.Lock()
 	defer sl.mu.Unlock()
 	ctx := context.Background()
-	if f.Type == FaultDown {
+	if f.Type == scenario.FaultDown {
 		sl.down = false
 		return sl.links.SetEnabled(ctx, sl.name, true)
 	}
-	cut := f.Type == FaultBlackhole || f.Type == FaultReset
+	cut := f.Type == scenario.FaultBlackhole || f.Type == scenario.FaultReset
 	var errs []error
 	if cut {
 		errs = append(errs, sl.links.SetEnabled(ctx, sl.name, false))
@@ -118,13 +119,13 @@ func (sl *serverLink) Close() { _ = sl.Restore() }
 func toxicOf(f LinkFault, stream string) (toxiclient.Toxic, error) {
 	t := toxiclient.Toxic{Name: toxicName(f.Type, stream), Stream: stream, Toxicity: 1}
 	switch f.Type {
-	case FaultLatency:
+	case scenario.FaultLatency:
 		t.Type, t.Attributes = "latency", toxiclient.Attributes{"latency": f.Latency.Milliseconds(), "jitter": f.Jitter.Milliseconds()}
-	case FaultBandwidth:
+	case scenario.FaultBandwidth:
 		t.Type, t.Attributes = "bandwidth", toxiclient.Attributes{"rate": f.RateKB}
-	case FaultBlackhole:
+	case scenario.FaultBlackhole:
 		t.Type, t.Attributes = "timeout", toxiclient.Attributes{"timeout": 0}
-	case FaultReset:
+	case scenario.FaultReset:
 		t.Type, t.Attributes = "reset_peer", toxiclient.Attributes{"timeout": 0}
 	default:
 		return t, fmt.Errorf("%w: %q is not a link fault", ErrFault, f.Type)

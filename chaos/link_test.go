@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/geerpclab/geerpc/chaos/scenario"
 	"github.com/geerpclab/geerpc/demo"
 	"github.com/geerpclab/geerpc/geerpc"
 	"github.com/geerpclab/geerpc/internal/testserver"
@@ -50,7 +51,7 @@ func TestLatencyAddsWhatItSays(t *testing.T) {
 	// A loaded machine only adds time, so the latency is checked from
 	// below; that it ended, by a call quicker than it.
 	const latency = 500 * time.Millisecond
-	f := LinkFault{Type: FaultLatency, Latency: latency}
+	f := LinkFault{Type: scenario.FaultLatency, Latency: latency}
 	if err := lp.Apply(f); err != nil {
 		t.Fatal(err)
 	}
@@ -76,7 +77,7 @@ func TestBandwidthSlowsLargeReplies(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := lp.Apply(LinkFault{Type: FaultBandwidth, RateKB: 64}); err != nil {
+	if err := lp.Apply(LinkFault{Type: scenario.FaultBandwidth, RateKB: 64}); err != nil {
 		t.Fatal(err)
 	}
 	// 32 KiB at 64 KB/s: about half a second
@@ -88,7 +89,7 @@ func TestBandwidthSlowsLargeReplies(t *testing.T) {
 
 func TestBlackholeTurnsCallsIntoTimeouts(t *testing.T) {
 	lp := proxied(t)
-	f := LinkFault{Type: FaultBlackhole, Direction: "both"}
+	f := LinkFault{Type: scenario.FaultBlackhole, Direction: "both"}
 	if err := lp.Apply(f); err != nil {
 		t.Fatal(err)
 	}
@@ -106,7 +107,7 @@ func TestBlackholeTurnsCallsIntoTimeouts(t *testing.T) {
 
 func TestResetBreaksConnections(t *testing.T) {
 	lp := proxied(t)
-	f := LinkFault{Type: FaultReset}
+	f := LinkFault{Type: scenario.FaultReset}
 	if err := lp.Apply(f); err != nil {
 		t.Fatal(err)
 	}
@@ -124,7 +125,7 @@ func TestResetBreaksConnections(t *testing.T) {
 
 func TestDownRefusesConnections(t *testing.T) {
 	lp := proxied(t)
-	f := LinkFault{Type: FaultDown}
+	f := LinkFault{Type: scenario.FaultDown}
 	if err := lp.Apply(f); err != nil {
 		t.Fatal(err)
 	}
@@ -141,7 +142,7 @@ func TestDownRefusesConnections(t *testing.T) {
 
 func TestRestoreUndoesEverything(t *testing.T) {
 	lp := proxied(t)
-	for _, f := range []LinkFault{{Type: FaultLatency, Latency: 5 * time.Second}, {Type: FaultBlackhole, Direction: "upstream"}, {Type: FaultDown}} {
+	for _, f := range []LinkFault{{Type: scenario.FaultLatency, Latency: 5 * time.Second}, {Type: scenario.FaultBlackhole, Direction: "upstream"}, {Type: scenario.FaultDown}} {
 		if err := lp.Apply(f); err != nil {
 			t.Fatal(err)
 		}

@@ -7,6 +7,8 @@ import (
 
 	"go.uber.org/goleak"
 
+	"github.com/geerpclab/geerpc/chaos/internal/scenariotest"
+	"github.com/geerpclab/geerpc/chaos/scenario"
 	"github.com/geerpclab/geerpc/internal/testserver"
 )
 
@@ -34,21 +36,4 @@ func testSeed(t *testing.T) uint64 {
 
 // validScenario returns a small scenario that passes Validate; tests break
 // one field of it at a time.
-func validScenario() *Scenario {
-	return &Scenario{
-		Name:      "test",
-		Seed:      1,
-		Instances: []InstanceSpec{{Name: "a", ServiceTime: Duration(time.Millisecond)}, {Name: "b"}, {Name: "c"}},
-		Modes:     []string{"round-robin", "p2c"},
-		FailModes: []string{"failfast", "failover"},
-		Client:    ClientSpec{Idempotent: true, AttemptTimeout: Duration(50 * time.Millisecond)},
-		Registry:  RegistrySpec{TTL: Duration(time.Second), Heartbeat: Duration(200 * time.Millisecond), Refresh: Duration(100 * time.Millisecond)},
-		Load:      LoadSpec{Rate: 100, Duration: Duration(30 * time.Second), Timeout: Duration(200 * time.Millisecond)},
-		Faults: []FaultSpec{
-			{Type: FaultLatency, Instances: []string{"c"}, Start: Duration(time.Second), End: Duration(2 * time.Second), Latency: Duration(10 * time.Millisecond)},
-			{Type: FaultDropReply, Instances: []string{"b"}, Start: Duration(time.Second), End: Duration(3 * time.Second), Fraction: 0.5},
-			{Type: FaultDeadHeartbeat, Instances: []string{"a"}, Start: Duration(time.Second), End: Duration(5 * time.Second)},
-		},
-		Thresholds: Thresholds{MaxShare: []ShareThreshold{{Mode: "p2c", Instance: "c", Max: 0.1}}},
-	}
-}
+func validScenario() *scenario.Scenario { return scenariotest.Valid() }

@@ -13,6 +13,8 @@ import (
 	"gonum.org/v1/plot/text"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
+
+	"github.com/geerpclab/geerpc/chaos/scenario"
 )
 
 // shades are the fills of fault windows, one per kind of fault.
@@ -29,8 +31,8 @@ var shades = []color.NRGBA{
 // shadeOf is the fill of a fault kind: the kinds of a run in the order
 // they first occur take the shades in turn, so that no two kinds of one
 // run share a shade while there are shades enough.
-func shadeOf(r *Result, t FaultType) color.Color {
-	var kinds []FaultType
+func shadeOf(r *Result, t scenario.FaultType) color.Color {
+	var kinds []scenario.FaultType
 	for _, f := range r.Faults {
 		if !containsKind(kinds, f.Type) {
 			kinds = append(kinds, f.Type)
@@ -46,7 +48,7 @@ func shadeOf(r *Result, t FaultType) color.Color {
 	return shades[int(h.Sum32()%uint32(len(shades)))]
 }
 
-func containsKind(ks []FaultType, k FaultType) bool {
+func containsKind(ks []scenario.FaultType, k scenario.FaultType) bool {
 	for _, x := range ks {
 		if x == k {
 			return true
@@ -61,7 +63,7 @@ var eventColor = color.NRGBA{R: 183, G: 28, B: 28, A: 255}
 // events returns what a fault does to a process at its start and at its
 // end ("kill" and "restart", "freeze" and "thaw"); ok is false for a fault
 // that is no process event.
-func events(t FaultType) (start, end string, ok bool) {
+func events(t scenario.FaultType) (start, end string, ok bool) {
 	s := string(t)
 	switch {
 	case strings.Contains(s, "freeze") || strings.Contains(s, "pause") || strings.Contains(s, "stop"):
@@ -185,7 +187,7 @@ func sharesLegend(r *Result, names []string) plot.Legend {
 // addFaultLegend adds a shaded entry per kind of fault and a line per
 // kind of process event.
 func addFaultLegend(leg *plot.Legend, r *Result) {
-	var kinds []FaultType
+	var kinds []scenario.FaultType
 	evs := map[string]bool{}
 	for _, f := range r.Faults {
 		if !containsKind(kinds, f.Type) {

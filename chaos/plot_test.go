@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/geerpclab/geerpc/chaos/scenario"
 	"github.com/geerpclab/geerpc/internal/provenance"
 )
 
@@ -18,13 +19,13 @@ import (
 // instances, one fault, 4s of timeline.
 func fixedResult() *Result {
 	s := validScenario()
-	s.Load.Duration = Duration(4 * time.Second)
+	s.Load.Duration = scenario.Duration(4 * time.Second)
 	s.Faults = s.Faults[:1]
-	s.Faults[0].Start, s.Faults[0].End = Duration(time.Second), Duration(3*time.Second)
+	s.Faults[0].Start, s.Faults[0].End = scenario.Duration(time.Second), scenario.Duration(3*time.Second)
 	r := &Result{Schema: SchemaVersion, Scenario: s, Seed: 1,
 		Provenance: provenance.Info{GoVersion: "go1.26", OS: "linux", Arch: "amd64", CPU: "test", NumCPU: 2, GOMAXPROCS: 2,
 			Commit: "abc -- def", Command: []string{"geerpc", "chaos", "-scenario", "x.json"}},
-		Faults: []FaultRecord{{Index: 0, Type: FaultLatency, Instances: []string{"c"}, Start: time.Second, End: 3 * time.Second,
+		Faults: []FaultRecord{{Index: 0, Type: scenario.FaultLatency, Instances: []string{"c"}, Start: time.Second, End: 3 * time.Second,
 			AppliedAt: time.Second, ClearedAt: 3 * time.Second}},
 		Verdicts: []Verdict{{Invariant: "calls end once, in time", Scope: "round-robin/failfast", Status: StatusPass, Measured: "10 calls", Want: "each once"}},
 	}

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/geerpclab/geerpc/chaos/scenario"
 )
 
 // WriteText writes the human report of r: provenance as "# " lines, the
@@ -34,7 +36,7 @@ func WriteText(w io.Writer, r *Result) error {
 	return err
 }
 
-func loadText(l LoadSpec) string {
+func loadText(l scenario.LoadSpec) string {
 	if l.Rate > 0 {
 		return fmt.Sprintf("open loop at %g calls/s", l.Rate)
 	}

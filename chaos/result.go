@@ -3,23 +3,24 @@ package chaos
 import (
 	"time"
 
+	"github.com/geerpclab/geerpc/chaos/scenario"
 	"github.com/geerpclab/geerpc/internal/provenance"
 )
 
 // Result is what a run measured and judged. Its JSON form is the schema
 // SchemaVersion documented in SCENARIOS.md.
 type Result struct {
-	Schema      string          `json:"schema"`
-	Provenance  provenance.Info `json:"provenance"`
-	Scenario    *Scenario       `json:"scenario"`
-	Seed        uint64          `json:"seed"`
-	Start       time.Time       `json:"start"`
-	Interrupted bool            `json:"interrupted"`
-	Resources   Resources       `json:"resources"`
-	Stalls      Stalls          `json:"stalls"`
-	Faults      []FaultRecord   `json:"faults"`
-	Variants    []VariantResult `json:"variants"`
-	Verdicts    []Verdict       `json:"verdicts"`
+	Schema      string             `json:"schema"`
+	Provenance  provenance.Info    `json:"provenance"`
+	Scenario    *scenario.Scenario `json:"scenario"`
+	Seed        uint64             `json:"seed"`
+	Start       time.Time          `json:"start"`
+	Interrupted bool               `json:"interrupted"`
+	Resources   Resources          `json:"resources"`
+	Stalls      Stalls             `json:"stalls"`
+	Faults      []FaultRecord      `json:"faults"`
+	Variants    []VariantResult    `json:"variants"`
+	Verdicts    []Verdict          `json:"verdicts"`
 
 	raw []variantData // what judge reads; not in the JSON
 }
@@ -112,6 +113,6 @@ type variantData struct {
 	picks   map[string][]time.Duration
 	views   []ViewChange
 	members []ViewChange
-	dropped map[uint64]FaultType // dropped calls of this variant, by sequence number
+	dropped map[uint64]scenario.FaultType // dropped calls of this variant, by sequence number
 	loadErr error
 }

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/geerpclab/geerpc/chaos/scenario"
 	"github.com/geerpclab/geerpc/internal/provenance"
 	"github.com/geerpclab/geerpc/loadgen"
 )
@@ -43,7 +44,7 @@ type Options struct {
 // When ctx ends early, every fault is undone, the run is torn down and the
 // Result holds what was measured, with Interrupted set; the error then
 // wraps ErrInterrupted. Other errors mean the run could not start.
-func Run(ctx context.Context, s *Scenario, opts Options) (*Result, error) {
+func Run(ctx context.Context, s *scenario.Scenario, opts Options) (*Result, error) {
 	if err := s.Validate(); err != nil {
 		return nil, err
 	}
@@ -66,7 +67,7 @@ func Run(ctx context.Context, s *Scenario, opts Options) (*Result, error) {
 	return res, runErr
 }
 
-func newResult(ctx context.Context, s *Scenario, opts Options) *Result {
+func newResult(ctx context.Context, s *scenario.Scenario, opts Options) *Result {
 	seed := s.Seed
 	if opts.Seed != 0 {
 		seed = opts.Seed
@@ -83,7 +84,7 @@ func newResult(ctx context.Context, s *Scenario, opts Options) *Result {
 
 // execute builds the cluster and variants, runs the load and the faults,
 // and tears everything down, filling res.
-func execute(ctx context.Context, s *Scenario, res *Result, opts Options) error {
+func execute(ctx context.Context, s *scenario.Scenario, res *Result, opts Options) error {
 	log := opts.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -115,7 +116,7 @@ func execute(ctx context.Context, s *Scenario, res *Result, opts Options) error 
 
 // drive runs the load of every variant and the fault timeline from the same
 // start, and returns when all calls have ended and every fault is undone.
-func drive(ctx context.Context, s *Scenario, c *cluster, clk *clock, vs []*variant, recs []FaultRecord, sw *stallWatch, log *slog.Logger) {
+func drive(ctx context.Context, s *scenario.Scenario, c *cluster, clk *clock, vs []*variant, recs []FaultRecord, sw *stallWatch, log *slog.Logger) {
 	clk.t0 = time.Now()
 	// The watches run until the last call has ended, in an interrupted run
 	// too: the calls in flight at the interrupt end after it.
@@ -138,12 +139,12 @@ func drive(ctx context.Context, s *Scenario, c *cluster, clk *clock, vs []*varia
 }
 
 // loadOptions returns the loadgen options of variant v.
-func loadOptions(s *Scenario, v *variant) loadgen.Options {
+func loadOptions(s *scenario.Scenario, v *variant) loadgen.Options {
 	o := loadgen.Options{
-		Targets:  []loadgen.Target{v.target(s.Load.payload())},
+		Targets:  []loadgen.Target{v.target(s.Load.PayloadOrDefault())},
 		Duration: s.Load.Duration.D(),
 		Timeout:  s.Load.Timeout.D(),
-		Interval: s.Load.interval(),
+		Interval: s.Load.IntervalOrDefault(),
 		Observe:  v.rec.observe,
 	}
 	if s.Load.Rate > 0 {

@@ -8,29 +8,31 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/geerpclab/geerpc/chaos/scenario"
 )
 
 // shortScenario is a 2s run of two modes with two fail modes, a slow and a
 // dropping instance. Its timeouts leave room for a loaded machine: 40ms of
 // injected latency against attempts of 250ms and calls of 1s, retried
 // without a budget (on a starved machine most attempts time out).
-func shortScenario(seed uint64) *Scenario {
-	ms := func(n int) Duration { return Duration(time.Duration(n) * time.Millisecond) }
-	return &Scenario{
+func shortScenario(seed uint64) *scenario.Scenario {
+	ms := func(n int) scenario.Duration { return scenario.Duration(time.Duration(n) * time.Millisecond) }
+	return &scenario.Scenario{
 		Name: "short", Seed: seed,
-		Instances: []InstanceSpec{{Name: "a"}, {Name: "b"}, {Name: "c"}},
+		Instances: []scenario.InstanceSpec{{Name: "a"}, {Name: "b"}, {Name: "c"}},
 		Modes:     []string{"round-robin", "p2c"},
 		FailModes: []string{"failfast", "failover"},
-		Client:    ClientSpec{Idempotent: true, AttemptTimeout: ms(250), EjectAfter: -1, RetryRatio: -1},
-		Registry:  RegistrySpec{TTL: ms(1000), Heartbeat: ms(200), Refresh: ms(100)},
-		Load:      LoadSpec{Rate: 80, Duration: ms(2000), Timeout: ms(1000)},
-		Faults: []FaultSpec{
-			{Type: FaultLatency, Instances: []string{"c"}, Start: ms(500), End: ms(1500), Latency: ms(40)},
-			{Type: FaultDropReply, Instances: []string{"b"}, Start: ms(500), End: ms(1500), Fraction: 0.25},
+		Client:    scenario.ClientSpec{Idempotent: true, AttemptTimeout: ms(250), EjectAfter: -1, RetryRatio: -1},
+		Registry:  scenario.RegistrySpec{TTL: ms(1000), Heartbeat: ms(200), Refresh: ms(100)},
+		Load:      scenario.LoadSpec{Rate: 80, Duration: ms(2000), Timeout: ms(1000)},
+		Faults: []scenario.FaultSpec{
+			{Type: scenario.FaultLatency, Instances: []string{"c"}, Start: ms(500), End: ms(1500), Latency: ms(40)},
+			{Type: scenario.FaultDropReply, Instances: []string{"b"}, Start: ms(500), End: ms(1500), Fraction: 0.25},
 		},
-		Thresholds: Thresholds{
-			MaxShare:          []ShareThreshold{{Mode: "p2c", Instance: "c", Max: 0.5}},
-			MinSuccess:        []SuccessThreshold{{FailMode: "failover", Min: 0.95}},
+		Thresholds: scenario.Thresholds{
+			MaxShare:          []scenario.ShareThreshold{{Mode: "p2c", Instance: "c", Max: 0.5}},
+			MinSuccess:        []scenario.SuccessThreshold{{FailMode: "failover", Min: 0.95}},
 			TimeoutAtDeadline: true,
 			DeadlineSlack:     ms(100),
 		},
@@ -108,12 +110,12 @@ func (f onLog) WithGroup(string) slog.Handler                 { return f }
 // have ended, and are kept, by then.
 func TestInterruptedRunUndoesFaultsAndKeepsWhatItMeasured(t *testing.T) {
 	s := shortScenario(testSeed(t))
-	s.Load.Duration = Duration(time.Minute)
+	s.Load.Duration = scenario.Duration(time.Minute)
 	s.Faults = append(s.Faults,
-		FaultSpec{Type: FaultRegistryDown, Start: Duration(2 * time.Second)},
-		FaultSpec{Type: FaultBlackhole, Instances: []string{"a"}, Start: Duration(3 * time.Second)})
+		scenario.FaultSpec{Type: scenario.FaultRegistryDown, Start: scenario.Duration(2 * time.Second)},
+		scenario.FaultSpec{Type: scenario.FaultBlackhole, Instances: []string{"a"}, Start: scenario.Duration(3 * time.Second)})
 	for i := range s.Faults {
-		s.Faults[i].End = Duration(59 * time.Second)
+		s.Faults[i].End = scenario.Duration(59 * time.Second)
 	}
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
@@ -149,7 +151,7 @@ func TestInterruptedRunUndoesFaultsAndKeepsWhatItMeasured(t *testing.T) {
 func TestRunRejectsAnInvalidScenario(t *testing.T) {
 	s := shortScenario(1)
 	s.Faults[1].Fraction = 2
-	if _, err := Run(t.Context(), s, Options{}); !errors.Is(err, ErrInvalidScenario) {
+	if _, err := Run(t.Context(), s, Options{}); !errors.Is(err, scenario.ErrInvalidScenario) {
 		t.Fatalf("Run of an invalid scenario: %v", err)
 	}
 }

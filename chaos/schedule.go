@@ -6,18 +6,20 @@ import (
 	"log/slog"
 	"slices"
 	"time"
+
+	"github.com/geerpclab/geerpc/chaos/scenario"
 )
 
 // FaultRecord is what happened to one fault of the timeline.
 type FaultRecord struct {
-	Index     int           `json:"index"`
-	Type      FaultType     `json:"type"`
-	Instances []string      `json:"instances,omitempty"`
-	Start     time.Duration `json:"start_ns"`   // planned, from the start of the load
-	End       time.Duration `json:"end_ns"`     // planned
-	AppliedAt time.Duration `json:"applied_ns"` // when it took effect; -1 if never
-	ClearedAt time.Duration `json:"cleared_ns"` // when it was undone; -1 if never
-	Err       string        `json:"error,omitempty"`
+	Index     int                `json:"index"`
+	Type      scenario.FaultType `json:"type"`
+	Instances []string           `json:"instances,omitempty"`
+	Start     time.Duration      `json:"start_ns"`   // planned, from the start of the load
+	End       time.Duration      `json:"end_ns"`     // planned
+	AppliedAt time.Duration      `json:"applied_ns"` // when it took effect; -1 if never
+	ClearedAt time.Duration      `json:"cleared_ns"` // when it was undone; -1 if never
+	Err       string             `json:"error,omitempty"`
 	// HealthBefore and HealthAfter say whether the instances of a lifecycle
 	// fault answered a call on their own address just before the fault and
 	// just after its heal: "ok", or the first one's error. Empty for other
@@ -100,7 +102,7 @@ func note(r *FaultRecord, err error) {
 }
 
 // newFaultRecords returns the records of s's faults, none applied yet.
-func newFaultRecords(s *Scenario) []FaultRecord {
+func newFaultRecords(s *scenario.Scenario) []FaultRecord {
 	recs := make([]FaultRecord, len(s.Faults))
 	for i, f := range s.Faults {
 		recs[i] = FaultRecord{Index: i, Type: f.Type, Instances: f.Instances, Start: f.Start.D(), End: f.End.D(), AppliedAt: -1, ClearedAt: -1}

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/geerpclab/geerpc/chaos/scenario"
 	"github.com/geerpclab/geerpc/demo"
 	"github.com/geerpclab/geerpc/geerpc/xclient"
 	"github.com/geerpclab/geerpc/loadgen"
@@ -44,10 +45,10 @@ type variant struct {
 var _ loadgen.Invoker = (*variant)(nil)
 
 // newVariants returns a variant per mode and fail mode of s.
-func newVariants(s *Scenario, c *cluster, clk *clock, seed uint64) []*variant {
+func newVariants(s *scenario.Scenario, c *cluster, clk *clock, seed uint64) []*variant {
 	var vs []*variant
-	for _, fm := range s.failModeNames() {
-		for _, m := range s.modeNames() {
+	for _, fm := range s.FailModeNames() {
+		for _, m := range s.ModeNames() {
 			mode, _ := xclient.ParseSelectMode(m) // validated
 			fail, _ := xclient.ParseFailMode(fm)
 			vs = append(vs, newVariant(len(vs), s, c, clk, mode, fail, seed))
@@ -56,10 +57,10 @@ func newVariants(s *Scenario, c *cluster, clk *clock, seed uint64) []*variant {
 	return vs
 }
 
-func newVariant(idx int, s *Scenario, c *cluster, clk *clock, mode xclient.SelectMode, fail xclient.FailMode, seed uint64) *variant {
+func newVariant(idx int, s *scenario.Scenario, c *cluster, clk *clock, mode xclient.SelectMode, fail xclient.FailMode, seed uint64) *variant {
 	v := &variant{idx: idx, name: mode.String() + "/" + fail.String(), mode: mode, fail: fail, clk: clk,
 		names: c.names, rec: newRecorder(), hashKey: mode == xclient.ConsistentHashSelect}
-	v.disc = xclient.NewGeeRegistryDiscoveryWithOptions(c.regURL, xclient.GeeRegistryDiscoveryOptions{Interval: s.Registry.refresh(), EmptyHold: s.Registry.ttl()})
+	v.disc = xclient.NewGeeRegistryDiscoveryWithOptions(c.regURL, xclient.GeeRegistryDiscoveryOptions{Interval: s.Registry.RefreshOrDefault(), EmptyHold: s.Registry.TTLOrDefault()})
 	vseed := seed*0x100000001b3 + uint64(idx) + 1
 	v.bal = newRecBalancer(balancerFor(mode, vseed), clk, c.names)
 	o := xclient.Options{

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/geerpclab/geerpc/chaos"
+	"github.com/geerpclab/geerpc/chaos/scenario"
 )
 
 // passing returns a Result whose figures pass every check; tests break one.
@@ -18,7 +19,7 @@ func passing() *Result {
 		Baseline:   Sample{Goroutines: 100, FDs: 40, HeapInuse: 10 << 20, HeapAlloc: 8 << 20},
 		After:      Sample{Goroutines: 109, FDs: 37, HeapInuse: 11 << 20, HeapAlloc: 8 << 20},
 		Phases:     map[string]Accounts{"saturation": ok, "warmup": ok, "soak": ok},
-		Faults:     []chaos.FaultRecord{{Index: 0, Type: chaos.FaultKill, AppliedAt: time.Second, ClearedAt: 2 * time.Second}},
+		Faults:     []chaos.FaultRecord{{Index: 0, Type: scenario.FaultKill, AppliedAt: time.Second, ClearedAt: 2 * time.Second}},
 	}
 }
 
@@ -112,7 +113,7 @@ func TestPlanCyclesFaultsOverInstancesAndEndsRecovered(t *testing.T) {
 }
 
 func TestOptionsRejectNonsense(t *testing.T) {
-	for _, o := range []Options{{Fraction: 1.5}, {Tolerance: -1}, {Faults: []chaos.FaultType{chaos.FaultRegistryDown}}, {Interval: time.Millisecond}, {Gap: -time.Second}, {MaxWorkers: -1}} {
+	for _, o := range []Options{{Fraction: 1.5}, {Tolerance: -1}, {Faults: []scenario.FaultType{scenario.FaultRegistryDown}}, {Interval: time.Millisecond}, {Gap: -time.Second}, {MaxWorkers: -1}} {
 		if _, err := Run(t.Context(), o); err == nil {
 			t.Errorf("Run(%+v) = nil error", o)
 		}

@@ -6,7 +6,7 @@ import (
 	"io"
 	"time"
 
-	"github.com/geerpclab/geerpc/chaos"
+	"github.com/geerpclab/geerpc/chaos/scenario"
 	"github.com/geerpclab/geerpc/internal/provenance"
 )
 
@@ -26,8 +26,8 @@ const (
 
 // DefaultFaults is the fault cycle: a slow link, dropped replies, a dead
 // heartbeat, a kill with restart and a blackhole, in turn.
-var DefaultFaults = []chaos.FaultType{
-	chaos.FaultLatency, chaos.FaultDropReply, chaos.FaultDeadHeartbeat, chaos.FaultKill, chaos.FaultBlackhole,
+var DefaultFaults = []scenario.FaultType{
+	scenario.FaultLatency, scenario.FaultDropReply, scenario.FaultDeadHeartbeat, scenario.FaultKill, scenario.FaultBlackhole,
 }
 
 // Options configure Run. The zero value works: a ten-minute soak after a
@@ -74,7 +74,7 @@ type Options struct {
 	Window, Gap time.Duration
 	// Faults is the cycle of fault types, each on the next instance; nil
 	// means DefaultFaults.
-	Faults []chaos.FaultType
+	Faults []scenario.FaultType
 	// Timeout bounds each call, retries included; zero means 1s.
 	Timeout time.Duration
 	// Interval is the timeline's resolution; zero means 1s.

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 
 	"github.com/geerpclab/geerpc/chaos"
+	"github.com/geerpclab/geerpc/chaos/scenario"
 	"github.com/geerpclab/geerpc/internal/site"
 )
 
@@ -50,7 +51,7 @@ func (r *Result) chaosView() *chaos.Result {
 	return &chaos.Result{
 		Schema:     chaos.SchemaVersion,
 		Provenance: r.Provenance,
-		Scenario:   &chaos.Scenario{Name: "soak", Load: chaos.LoadSpec{Duration: chaos.Duration(max(r.Duration, r.Elapsed))}},
+		Scenario:   &scenario.Scenario{Name: "soak", Load: scenario.LoadSpec{Duration: scenario.Duration(max(r.Duration, r.Elapsed))}},
 		Faults:     r.Faults,
 		Variants:   []chaos.VariantResult{{Name: r.Client, Timeline: r.Timeline}},
 	}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/geerpclab/geerpc/chaos"
+	"github.com/geerpclab/geerpc/chaos/scenario"
 	"github.com/geerpclab/geerpc/geerpc/xclient"
 	"github.com/geerpclab/geerpc/internal/pause"
 	"github.com/geerpclab/geerpc/internal/provenance"
@@ -99,11 +100,11 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 // start starts the cluster and the client and waits until the client's
 // discovery lists every instance.
 func (s *soak) start(ctx context.Context) error {
-	specs := make([]chaos.InstanceSpec, len(instanceNames))
+	specs := make([]scenario.InstanceSpec, len(instanceNames))
 	for i, n := range instanceNames {
-		specs[i] = chaos.InstanceSpec{Name: n}
+		specs[i] = scenario.InstanceSpec{Name: n}
 	}
-	cl, err := chaos.StartCluster(ctx, specs, chaos.RegistrySpec{}, s.o.Seed)
+	cl, err := chaos.StartCluster(ctx, specs, scenario.RegistrySpec{}, s.o.Seed)
 	if err != nil {
 		return fmt.Errorf("soak: start the cluster: %w", err)
 	}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/geerpclab/geerpc/chaos"
+	"github.com/geerpclab/geerpc/chaos/scenario"
 	"github.com/geerpclab/geerpc/internal/pause"
 )
 
@@ -14,18 +15,18 @@ import (
 var instanceNames = []string{"a", "b", "c"}
 
 // faultParams are the parameters each cyclable fault type runs with.
-var faultParams = map[chaos.FaultType]chaos.FaultSpec{
-	chaos.FaultLatency:       {Latency: chaos.Duration(50 * time.Millisecond), Jitter: chaos.Duration(10 * time.Millisecond)},
-	chaos.FaultDelay:         {Delay: chaos.Duration(50 * time.Millisecond), Fraction: 0.5},
-	chaos.FaultAbort:         {Fraction: 0.2},
-	chaos.FaultDropReply:     {Fraction: 0.3},
-	chaos.FaultDropRequest:   {Fraction: 0.3},
-	chaos.FaultDeadHeartbeat: {},
-	chaos.FaultKill:          {},
-	chaos.FaultZombie:        {},
-	chaos.FaultBlackhole:     {},
-	chaos.FaultReset:         {},
-	chaos.FaultDown:          {},
+var faultParams = map[scenario.FaultType]scenario.FaultSpec{
+	scenario.FaultLatency:       {Latency: scenario.Duration(50 * time.Millisecond), Jitter: scenario.Duration(10 * time.Millisecond)},
+	scenario.FaultDelay:         {Delay: scenario.Duration(50 * time.Millisecond), Fraction: 0.5},
+	scenario.FaultAbort:         {Fraction: 0.2},
+	scenario.FaultDropReply:     {Fraction: 0.3},
+	scenario.FaultDropRequest:   {Fraction: 0.3},
+	scenario.FaultDeadHeartbeat: {},
+	scenario.FaultKill:          {},
+	scenario.FaultZombie:        {},
+	scenario.FaultBlackhole:     {},
+	scenario.FaultReset:         {},
+	scenario.FaultDown:          {},
 }
 
 // minRecovery is the least time between the end of the last fault and the
@@ -36,8 +37,8 @@ const minRecovery = 3 * time.Second
 // types[k%len] on instance k%3, in the window that starts after k+1 gaps and
 // k windows. The last fault ends at least recovery before d, so the soak
 // ends recovered.
-func plan(types []chaos.FaultType, d, window, gap, recovery time.Duration) []chaos.FaultSpec {
-	var faults []chaos.FaultSpec
+func plan(types []scenario.FaultType, d, window, gap, recovery time.Duration) []scenario.FaultSpec {
+	var faults []scenario.FaultSpec
 	if len(types) == 0 {
 		return nil
 	}
@@ -49,22 +50,22 @@ func plan(types []chaos.FaultType, d, window, gap, recovery time.Duration) []cha
 		f := faultParams[types[k%len(types)]]
 		f.Type = types[k%len(types)]
 		f.Instances = []string{instanceNames[k%len(instanceNames)]}
-		f.Start, f.End = chaos.Duration(start), chaos.Duration(start+window)
+		f.Start, f.End = scenario.Duration(start), scenario.Duration(start+window)
 		faults = append(faults, f)
 	}
 }
 
 // faulter is what the player applies faults to: a *chaos.Cluster or a fake.
 type faulter interface {
-	Apply(ctx context.Context, id int, f chaos.FaultSpec) error
-	Clear(ctx context.Context, id int, f chaos.FaultSpec) error
+	Apply(ctx context.Context, id int, f scenario.FaultSpec) error
+	Clear(ctx context.Context, id int, f scenario.FaultSpec) error
 }
 
 // player plays a fault plan against a cluster, from t0 on.
 type player struct {
 	cl     faulter
 	phase  string // in the progress lines
-	faults []chaos.FaultSpec
+	faults []scenario.FaultSpec
 	t0     time.Time
 	log    *progress
 

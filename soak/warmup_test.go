@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/geerpclab/geerpc/chaos"
+	"github.com/geerpclab/geerpc/chaos/scenario"
 	"github.com/geerpclab/geerpc/demo"
 )
 
@@ -17,11 +18,11 @@ import (
 type fakeFaulter struct {
 	mu      sync.Mutex // protects following
 	on      int        // faults on now
-	applied []chaos.FaultType
+	applied []scenario.FaultType
 	cleared []time.Time
 }
 
-func (f *fakeFaulter) Apply(_ context.Context, _ int, spec chaos.FaultSpec) error {
+func (f *fakeFaulter) Apply(_ context.Context, _ int, spec scenario.FaultSpec) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.on++
@@ -29,7 +30,7 @@ func (f *fakeFaulter) Apply(_ context.Context, _ int, spec chaos.FaultSpec) erro
 	return nil
 }
 
-func (f *fakeFaulter) Clear(context.Context, int, chaos.FaultSpec) error {
+func (f *fakeFaulter) Clear(context.Context, int, scenario.FaultSpec) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.on--
@@ -71,7 +72,7 @@ func (n *nudgeCounter) Call(ctx context.Context, method string, args, reply any)
 }
 
 func TestWarmupPlaysAFaultCycleBeforeTheBaseline(t *testing.T) {
-	types := []chaos.FaultType{chaos.FaultLatency, chaos.FaultKill, chaos.FaultBlackhole}
+	types := []scenario.FaultType{scenario.FaultLatency, scenario.FaultKill, scenario.FaultBlackhole}
 	o := Options{Window: 100 * time.Millisecond, Gap: 50 * time.Millisecond, Faults: types, Settle: time.Second}.withDefaults()
 	if err := o.check(); err != nil {
 		t.Fatal(err)

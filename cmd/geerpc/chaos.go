@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/geerpclab/geerpc/chaos"
+	"github.com/geerpclab/geerpc/chaos/scenario"
 	"github.com/geerpclab/geerpc/cluster"
 	"github.com/geerpclab/geerpc/internal/provenance"
 )
@@ -138,8 +139,8 @@ func deploymentCluster(toxiproxy, reg string, b cluster.Backend) (chaos.ClusterO
 }
 
 // loadEach loads the scenarios of each comma-separated pattern.
-func loadEach(patterns string) ([]*chaos.Scenario, error) {
-	var out []*chaos.Scenario
+func loadEach(patterns string) ([]*scenario.Scenario, error) {
+	var out []*scenario.Scenario
 	for _, p := range strings.Split(patterns, ",") {
 		s, err := loadScenarios(p)
 		if err != nil {
@@ -152,7 +153,7 @@ func loadEach(patterns string) ([]*chaos.Scenario, error) {
 
 // checkApplicable refuses, before anything starts, a scenario with a fault
 // the cluster cannot apply, naming it.
-func checkApplicable(scenarios []*chaos.Scenario, co chaos.ClusterOptions) error {
+func checkApplicable(scenarios []*scenario.Scenario, co chaos.ClusterOptions) error {
 	var errs []error
 	for _, s := range scenarios {
 		errs = append(errs, chaos.CheckApplicable(s, co))
@@ -165,7 +166,7 @@ func checkApplicable(scenarios []*chaos.Scenario, co chaos.ClusterOptions) error
 
 // loadScenarios reads and validates every scenario the pattern matches
 // before any runs: a bad one is a usage error naming its field.
-func loadScenarios(pattern string) ([]*chaos.Scenario, error) {
+func loadScenarios(pattern string) ([]*scenario.Scenario, error) {
 	if pattern == "" {
 		return nil, usageError{"-scenario is required: a scenario file, a glob or a built-in's name"}
 	}
@@ -175,13 +176,13 @@ func loadScenarios(pattern string) ([]*chaos.Scenario, error) {
 	}
 	if len(paths) == 0 {
 		if s, err := builtinScenario(pattern); s != nil || err != nil {
-			return []*chaos.Scenario{s}, err
+			return []*scenario.Scenario{s}, err
 		}
 		return nil, usageError{fmt.Sprintf("-scenario %q matches no file and names no built-in scenario (geerpc chaos -h lists them)", pattern)}
 	}
-	var out []*chaos.Scenario
+	var out []*scenario.Scenario
 	for _, p := range paths {
-		s, err := chaos.Load(p)
+		s, err := scenario.Load(p)
 		if err != nil {
 			return nil, usageError{fmt.Sprintf("%s: %v", p, err)}
 		}
@@ -191,8 +192,8 @@ func loadScenarios(pattern string) ([]*chaos.Scenario, error) {
 }
 
 // builtinScenario returns the built-in scenario called name, or nil.
-func builtinScenario(name string) (*chaos.Scenario, error) {
-	all, err := chaos.Builtin()
+func builtinScenario(name string) (*scenario.Scenario, error) {
+	all, err := scenario.Builtin()
 	if err != nil {
 		return nil, err
 	}
@@ -207,7 +208,7 @@ func builtinScenario(name string) (*chaos.Scenario, error) {
 // listBuiltinScenarios writes the built-in scenarios for chaos -h, each
 // with the first clause of its description.
 func listBuiltinScenarios(w io.Writer) {
-	all, err := chaos.Builtin()
+	all, err := scenario.Builtin()
 	if err != nil {
 		fmt.Fprintf(w, "\nbuilt-in scenarios: %v\n", err)
 		return
@@ -224,7 +225,7 @@ func listBuiltinScenarios(w io.Writer) {
 
 // runScenario runs s, writes its reports (also when interrupted) and prints
 // its verdict table.
-func runScenario(ctx context.Context, s *chaos.Scenario, opts chaos.Options, dir string, stdout, stderr io.Writer) (chaosRun, error) {
+func runScenario(ctx context.Context, s *scenario.Scenario, opts chaos.Options, dir string, stdout, stderr io.Writer) (chaosRun, error) {
 	if opts.Logger != nil {
 		fmt.Fprintf(stderr, "chaos: %s: %s\n", s.Name, s.Description)
 	}

@@ -1,4 +1,4 @@
-package chaos
+package scenario
 
 import (
 	"fmt"
@@ -40,7 +40,7 @@ func (f FaultSpec) params() []string {
 func (v *validator) fault(i int) {
 	f := v.s.Faults[i]
 	p := fmt.Sprintf("faults[%d]", i)
-	if f.Type.class() == classUnknown {
+	if f.Type.Class() == ClassUnknown {
 		v.check(false, p+".type", "unknown fault %q (want one of %v)", f.Type, faultTypes)
 		return
 	}
@@ -56,13 +56,13 @@ func (v *validator) fault(i int) {
 }
 
 func (v *validator) faultTargets(p string, f FaultSpec) {
-	if f.Type.class() == classRegistry {
+	if f.Type.Class() == ClassRegistry {
 		v.check(len(f.Instances) == 0, p+".instances", "a %q fault takes no instances", f.Type)
 		return
 	}
 	v.check(len(f.Instances) > 0, p+".instances", "a %q fault needs at least one instance", f.Type)
 	for j, name := range f.Instances {
-		v.check(v.s.instance(name) >= 0, fmt.Sprintf("%s.instances[%d]", p, j), "no instance %q", name)
+		v.check(v.s.InstanceIndex(name) >= 0, fmt.Sprintf("%s.instances[%d]", p, j), "no instance %q", name)
 		v.check(!slices.Contains(f.Instances[:j], name), fmt.Sprintf("%s.instances[%d]", p, j), "%q is listed twice", name)
 	}
 }
@@ -77,10 +77,10 @@ func (v *validator) faultParams(p string, f FaultSpec) {
 	case FaultDelay:
 		v.check(f.Delay > 0 && f.Delay.D() <= maxDuration, p+".delay", "%v is outside (0, %v]", f.Delay, maxDuration)
 	}
-	if f.Type.class() == classCall {
+	if f.Type.Class() == ClassCall {
 		v.check(!math.IsNaN(f.Fraction) && f.Fraction > 0 && f.Fraction <= 1, p+".fraction", "%v is outside (0, 1]", f.Fraction)
 	}
-	if f.Type.class() == classLink {
+	if f.Type.Class() == ClassLink {
 		ok := slices.Contains([]string{"", "downstream", "upstream", "both"}, f.Direction)
 		v.check(ok, p+".direction", "%q is not downstream, upstream or both", f.Direction)
 	}
@@ -105,55 +105,21 @@ func (v *validator) overlaps() {
 
 func overlap(a, b FaultSpec) bool { return a.Start < b.End && b.Start < a.End }
 
-// instance returns the index of the instance named name, or -1.
-func (s *Scenario) instance(name string) int {
-	return slices.IndexFunc(s.Instances, func(in InstanceSpec) bool { return in.Name == name })
-}
-
-// has reports whether the scenario has a fault of one of the types.
-func (s *Scenario) has(types ...FaultType) bool {
-	return slices.ContainsFunc(s.Faults, func(f FaultSpec) bool { return slices.Contains(types, f.Type) })
-}
-
-// failModeNames returns the fail modes compared, with the default.
-func (s *Scenario) failModeNames() []string {
-	if len(s.FailModes) == 0 {
-		return []string{"failfast"}
-	}
-	return s.FailModes
-}
-
-// modeNames returns the balancing modes compared, with the default.
-func (s *Scenario) modeNames() []string {
-	if len(s.Modes) == 0 {
-		names := make([]string, len(modes))
-		for i, m := range modes {
-			names[i] = m.String()
-		}
-		return names
-	}
-	names := make([]string, len(s.Modes))
-	for i, m := range s.Modes {
-		names[i] = canonicalMode(m)
-	}
-	return names
-}
-
 func (v *validator) thresholds() {
 	t, s := v.s.Thresholds, v.s
 	for i, m := range t.MaxShare {
 		p := fmt.Sprintf("thresholds.max_share[%d]", i)
-		v.check(slices.Contains(s.modeNames(), canonicalMode(m.Mode)), p+".mode", "%q is not one of the scenario's modes %v", m.Mode, s.modeNames())
-		v.check(s.instance(m.Instance) >= 0, p+".instance", "no instance %q", m.Instance)
+		v.check(slices.Contains(s.ModeNames(), CanonicalMode(m.Mode)), p+".mode", "%q is not one of the scenario's modes %v", m.Mode, s.ModeNames())
+		v.check(s.InstanceIndex(m.Instance) >= 0, p+".instance", "no instance %q", m.Instance)
 		v.check(!math.IsNaN(m.Max) && m.Max >= 0 && m.Max <= 1, p+".max", "%v is outside 0..1", m.Max)
 		v.check(s.targeted(m.Instance), p+".instance", "no fault targets %q, so there is no window to measure", m.Instance)
 	}
 	for i, m := range t.MinSuccess {
 		p := fmt.Sprintf("thresholds.min_success[%d]", i)
-		v.check(slices.Contains(s.failModeNames(), m.FailMode), p+".fail_mode", "%q is not one of the scenario's fail modes %v", m.FailMode, s.failModeNames())
+		v.check(slices.Contains(s.FailModeNames(), m.FailMode), p+".fail_mode", "%q is not one of the scenario's fail modes %v", m.FailMode, s.FailModeNames())
 		v.check(!math.IsNaN(m.Min) && m.Min >= 0 && m.Min <= 1, p+".min", "%v is outside 0..1", m.Min)
 	}
-	failfast := slices.Contains(s.failModeNames(), "failfast")
+	failfast := slices.Contains(s.FailModeNames(), "failfast")
 	v.check(!t.TimeoutAtDeadline || (failfast && s.has(FaultDropReply, FaultDropRequest)), "thresholds.timeout_at_deadline", "needs a failfast variant and a drop_reply or drop_request fault")
 	v.check(!t.EvictWithin || s.has(FaultDeadHeartbeat, FaultZombie), "thresholds.evict_within", "needs a dead_heartbeat or zombie fault")
 	v.check(!t.EjectWithinFailures || (failfast && s.has(FaultBlackhole)), "thresholds.eject_within_failures", "needs a failfast variant and a blackhole fault")

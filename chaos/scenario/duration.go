@@ -1,4 +1,4 @@
-package chaos
+package scenario
 
 import (
 	"encoding/json"

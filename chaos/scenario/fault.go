@@ -1,4 +1,4 @@
-package chaos
+package scenario
 
 // FaultType names a kind of fault.
 type FaultType string
@@ -22,29 +22,32 @@ const (
 	FaultFreeze        FaultType = "freeze"         // process: SIGSTOP (socket open, heartbeats stop), SIGCONT at the end
 )
 
-// faultClass groups the fault types by what they act on.
-type faultClass int
+// FaultClass groups the fault types by what they act on.
+type FaultClass int
 
+// The fault classes.
 const (
-	classUnknown faultClass = iota
-	classLink
-	classCall
-	classLifecycle // dead_heartbeat, zombie, kill, freeze: the instance's life
-	classRegistry
+	ClassUnknown   FaultClass = iota // not a fault type
+	ClassLink                        // latency, bandwidth, blackhole, reset, down: the instance's proxy
+	ClassCall                        // delay, abort, drop_reply, drop_request: its services
+	ClassLifecycle                   // dead_heartbeat, zombie, kill, freeze: the instance's life
+	ClassRegistry                    // registry_down: the registry
 )
 
-func (t FaultType) class() faultClass {
+// Class returns what faults of type t act on; ClassUnknown for a type that
+// is not one of the constants above.
+func (t FaultType) Class() FaultClass {
 	switch t {
 	case FaultLatency, FaultBandwidth, FaultBlackhole, FaultReset, FaultDown:
-		return classLink
+		return ClassLink
 	case FaultDelay, FaultAbort, FaultDropReply, FaultDropRequest:
-		return classCall
+		return ClassCall
 	case FaultDeadHeartbeat, FaultZombie, FaultKill, FaultFreeze:
-		return classLifecycle
+		return ClassLifecycle
 	case FaultRegistryDown:
-		return classRegistry
+		return ClassRegistry
 	}
-	return classUnknown
+	return ClassUnknown
 }
 
 // faultTypes lists every fault type, for messages.
@@ -59,6 +62,6 @@ var faultTypes = []FaultType{
 // anything else that changes the instance's life or reachability.
 func exclusive(a, b FaultType) bool {
 	dies := func(t FaultType) bool { return t == FaultZombie || t == FaultKill }
-	life := func(t FaultType) bool { return t.class() == classLifecycle || t == FaultDown }
+	life := func(t FaultType) bool { return t.Class() == ClassLifecycle || t == FaultDown }
 	return a == b || (dies(a) && life(b)) || (dies(b) && life(a))
 }

@@ -1,7 +1,8 @@
-package chaos
+package scenario
 
 import (
 	"cmp"
+	"slices"
 	"time"
 )
 
@@ -175,33 +176,49 @@ const (
 	DefaultDeadlineSlack = 50 * time.Millisecond
 )
 
-// ttl returns the registry TTL with its default.
-func (r RegistrySpec) ttl() time.Duration { return cmp.Or(r.TTL.D(), DefaultTTL) }
+// TTLOrDefault returns the registry TTL, DefaultTTL when it is zero.
+func (r RegistrySpec) TTLOrDefault() time.Duration { return cmp.Or(r.TTL.D(), DefaultTTL) }
 
-// heartbeat returns the heartbeat period with its default.
-func (r RegistrySpec) heartbeat() time.Duration { return cmp.Or(r.Heartbeat.D(), r.ttl()/3) }
+// HeartbeatOrDefault returns the heartbeat period, TTL/3 when it is zero.
+func (r RegistrySpec) HeartbeatOrDefault() time.Duration {
+	return cmp.Or(r.Heartbeat.D(), r.TTLOrDefault()/3)
+}
 
-// refresh returns the discovery refresh interval with its default.
-func (r RegistrySpec) refresh() time.Duration { return cmp.Or(r.Refresh.D(), DefaultRefresh) }
+// RefreshOrDefault returns the discovery refresh interval, DefaultRefresh
+// when it is zero.
+func (r RegistrySpec) RefreshOrDefault() time.Duration { return cmp.Or(r.Refresh.D(), DefaultRefresh) }
 
-// interval returns the timeline interval with its default.
-func (l LoadSpec) interval() time.Duration { return cmp.Or(l.Interval.D(), DefaultInterval) }
+// IntervalOrDefault returns the timeline interval, DefaultInterval when it
+// is zero.
+func (l LoadSpec) IntervalOrDefault() time.Duration { return cmp.Or(l.Interval.D(), DefaultInterval) }
 
-// payload returns the payload size with its default.
-func (l LoadSpec) payload() int {
+// PayloadOrDefault returns the payload size, DefaultPayload when it is zero.
+func (l LoadSpec) PayloadOrDefault() int {
 	if l.Payload == 0 {
 		return DefaultPayload
 	}
 	return l.Payload
 }
 
-// slack returns the deadline slack with its default.
-func (t Thresholds) slack() time.Duration {
+// SlackOrDefault returns the deadline slack, DefaultDeadlineSlack when it is
+// zero.
+func (t Thresholds) SlackOrDefault() time.Duration {
 	return cmp.Or(t.DeadlineSlack.D(), DefaultDeadlineSlack)
 }
 
 // EvictBound returns how long an instance whose heartbeats stopped may stay
 // in discovery: TTL + refresh interval + 1s.
 func (s *Scenario) EvictBound() time.Duration {
-	return s.Registry.ttl() + s.Registry.refresh() + time.Second
+	return s.Registry.TTLOrDefault() + s.Registry.RefreshOrDefault() + time.Second
+}
+
+// InstanceIndex returns the index in Instances of the instance named name,
+// or -1.
+func (s *Scenario) InstanceIndex(name string) int {
+	return slices.IndexFunc(s.Instances, func(in InstanceSpec) bool { return in.Name == name })
+}
+
+// has reports whether the scenario has a fault of one of the types.
+func (s *Scenario) has(types ...FaultType) bool {
+	return slices.ContainsFunc(s.Faults, func(f FaultSpec) bool { return slices.Contains(types, f.Type) })
 }

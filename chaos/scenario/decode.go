@@ -1,4 +1,4 @@
-package chaos
+package scenario
 
 import (
 	"bytes"
@@ -33,7 +33,7 @@ type scenarioJSON struct {
 func Load(path string) (*Scenario, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("chaos: %w", err)
+		return nil, fmt.Errorf("geerpc: scenario: %w", err)
 	}
 	defer f.Close()
 	return Decode(f)
@@ -45,7 +45,7 @@ func Load(path string) (*Scenario, error) {
 func Decode(r io.Reader) (*Scenario, error) {
 	data, err := io.ReadAll(io.LimitReader(r, maxScenarioBytes+1))
 	if err != nil {
-		return nil, fmt.Errorf("chaos: read scenario: %w", err)
+		return nil, fmt.Errorf("geerpc: scenario: read: %w", err)
 	}
 	if len(data) > maxScenarioBytes {
 		return nil, &FieldError{Field: "(file)", Reason: fmt.Sprintf("larger than %d bytes", maxScenarioBytes)}

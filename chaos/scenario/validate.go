@@ -1,4 +1,4 @@
-package chaos
+package scenario
 
 import (
 	"fmt"
@@ -25,20 +25,6 @@ const (
 )
 
 var nameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
-
-// modes and failModes are the names a scenario may use.
-var (
-	modes     = xclient.SelectModes()
-	failModes = xclient.FailModes()
-)
-
-// canonicalMode returns the xclient name of a mode name or alias.
-func canonicalMode(name string) string {
-	if m, err := xclient.ParseSelectMode(name); err == nil {
-		return m.String()
-	}
-	return name
-}
 
 // validator keeps the first error found.
 type validator struct {
@@ -110,7 +96,7 @@ func (v *validator) modes() {
 	for i, m := range v.s.Modes {
 		_, err := xclient.ParseSelectMode(m)
 		v.check(err == nil, fmt.Sprintf("modes[%d]", i), "unknown balancing mode %q (want one of %v)", m, modes)
-		twice := slices.ContainsFunc(v.s.Modes[:i], func(o string) bool { return canonicalMode(o) == canonicalMode(m) })
+		twice := slices.ContainsFunc(v.s.Modes[:i], func(o string) bool { return CanonicalMode(o) == CanonicalMode(m) })
 		v.check(!twice, fmt.Sprintf("modes[%d]", i), "%q is listed twice", m)
 	}
 	for i, m := range v.s.FailModes {
@@ -127,7 +113,7 @@ func (v *validator) load() {
 	v.check((l.Rate > 0) != (l.Concurrency > 0), "load", "give either rate (open loop) or concurrency (closed loop)")
 	v.check(!math.IsNaN(l.Rate) && l.Rate >= 0 && l.Rate <= maxRate, "load.rate", "%v is outside 0..%d", l.Rate, maxRate)
 	v.check(l.Concurrency >= 0 && l.Concurrency <= maxWorkers, "load.concurrency", "%d is outside 0..%d", l.Concurrency, maxWorkers)
-	iv := l.interval()
+	iv := l.IntervalOrDefault()
 	v.check(iv >= 100*time.Millisecond && iv <= l.Duration.D(), "load.interval", "%v is outside [100ms, duration]", iv)
 	v.check(l.Payload >= 0 && l.Payload <= maxPayload, "load.payload", "%d is outside 0..%d", l.Payload, maxPayload)
 }
@@ -145,8 +131,8 @@ func (v *validator) client() {
 func (v *validator) registry() {
 	r := v.s.Registry
 	v.check(r.TTL >= 0 && r.TTL.D() <= maxDuration, "registry.ttl", "%v is outside [0, %v]", r.TTL, maxDuration)
-	v.check(r.ttl() >= minRegistryIv, "registry.ttl", "%v is below %v", r.ttl(), minRegistryIv)
-	v.check(r.Heartbeat >= 0 && r.heartbeat() < r.ttl(), "registry.heartbeat", "%v is not below the ttl %v", r.heartbeat(), r.ttl())
-	v.check(r.heartbeat() >= minRegistryIv, "registry.heartbeat", "%v is below %v", r.heartbeat(), minRegistryIv)
-	v.check(r.Refresh >= 0 && r.refresh() >= minRegistryIv && r.refresh() <= maxDuration, "registry.refresh", "%v is outside [%v, %v]", r.refresh(), minRegistryIv, maxDuration)
+	v.check(r.TTLOrDefault() >= minRegistryIv, "registry.ttl", "%v is below %v", r.TTLOrDefault(), minRegistryIv)
+	v.check(r.Heartbeat >= 0 && r.HeartbeatOrDefault() < r.TTLOrDefault(), "registry.heartbeat", "%v is not below the ttl %v", r.HeartbeatOrDefault(), r.TTLOrDefault())
+	v.check(r.HeartbeatOrDefault() >= minRegistryIv, "registry.heartbeat", "%v is below %v", r.HeartbeatOrDefault(), minRegistryIv)
+	v.check(r.Refresh >= 0 && r.RefreshOrDefault() >= minRegistryIv && r.RefreshOrDefault() <= maxDuration, "registry.refresh", "%v is outside [%v, %v]", r.RefreshOrDefault(), minRegistryIv, maxDuration)
 }
