@@ -73,11 +73,12 @@ func (n *nudgeCounter) Call(ctx context.Context, method string, args, reply any)
 
 func TestWarmupPlaysAFaultCycleBeforeTheBaseline(t *testing.T) {
 	types := []scenario.FaultType{scenario.FaultLatency, scenario.FaultKill, scenario.FaultBlackhole}
-	o := Options{Window: 100 * time.Millisecond, Gap: 50 * time.Millisecond, Faults: types, Settle: time.Second}.withDefaults()
+	// Windows of 500ms at 400 calls/s: even a busy machine makes calls in them.
+	o := Options{Window: 500 * time.Millisecond, Gap: 50 * time.Millisecond, Faults: types, Settle: time.Second}.withDefaults()
 	if err := o.check(); err != nil {
 		t.Fatal(err)
 	}
-	if want := 3*150*time.Millisecond + minRecovery; o.Warmup != want {
+	if want := 3*550*time.Millisecond + minRecovery; o.Warmup != want {
 		t.Fatalf("default warm-up %s, want one cycle of %s", o.Warmup, want)
 	}
 	s := newSoak(o)
