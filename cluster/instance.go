@@ -136,6 +136,9 @@ func (in *Instance) startProcess(ctx context.Context) error {
 	}
 	args := []string{"serve", "-addr", "tcp@" + in.listen, "-advertise", in.Addr(), "-name", in.spec.Name, "-debug", "",
 		"-latency", in.spec.Latency.String(), "-weight", strconv.Itoa(max(in.spec.Weight, 1)), "-grace", "1s"}
+	if in.opts.Faults {
+		args = append(args, "-faults")
+	}
 	reg, err := in.reg.serveArgs(in.Addr())
 	if err != nil {
 		return err
@@ -149,13 +152,15 @@ func (in *Instance) startProcess(ctx context.Context) error {
 }
 
 // StartHeartbeat starts heartbeating unless it already is. A process
-// instance heartbeats by itself: ErrUnsupported.
+// instance heartbeats by itself from its start; one started with
+// Options.Faults is told to resume through its control service, others
+// return ErrUnsupported.
 func (in *Instance) StartHeartbeat(ctx context.Context) error {
+	if in.opts.Backend == Processes {
+		return in.processHeartbeat(ctx, "StartHeartbeat")
+	}
 	in.mu.Lock()
 	defer in.mu.Unlock()
-	if in.opts.Backend == Processes {
-		return ErrUnsupported
-	}
 	if in.hbCancel != nil {
 		return nil
 	}
@@ -168,19 +173,28 @@ func (in *Instance) StartHeartbeat(ctx context.Context) error {
 }
 
 // StopHeartbeat stops heartbeating without deregistering, the instance
-// serving on. A process instance heartbeats by itself: ErrUnsupported.
+// serving on. A process instance started with Options.Faults is told so
+// through its control service; other processes return ErrUnsupported.
 func (in *Instance) StopHeartbeat() error {
+	if in.opts.Backend == Processes {
+		return in.processHeartbeat(context.Background(), "StopHeartbeat")
+	}
 	in.mu.Lock()
 	cancel, done := in.hbCancel, in.hbDone
 	in.hbCancel, in.hbDone = nil, nil
-	procs := in.opts.Backend == Processes
 	in.mu.Unlock()
-	if procs {
-		return ErrUnsupported
-	}
 	if cancel != nil {
 		cancel()
 		<-done
 	}
 	return nil
+}
+
+// processHeartbeat stops or starts a child's heartbeats through its control
+// service; ErrUnsupported without one.
+func (in *Instance) processHeartbeat(ctx context.Context, method string) error {
+	if !in.opts.Faults {
+		return ErrUnsupported
+	}
+	return in.control(ctx, method, 0, new(int))
 }

@@ -133,6 +133,11 @@ type Options struct {
 	Binary string
 	// Stderr receives the children's standard error; nil discards it.
 	Stderr io.Writer
+	// Faults starts each instance process with `geerpc serve -faults`, so
+	// that its call faults and heartbeats can be driven (Instance's
+	// SetCallFault, StopHeartbeat, ...). False: they cannot. Unused in
+	// process, where NewServer puts in whatever faults it likes.
+	Faults bool
 }
 
 func (o Options) ttl() time.Duration {

@@ -21,9 +21,10 @@ func init() {
 	commands["serve"] = command{
 		summary: "run one instance of the demo services, registered and heartbeating",
 		about: "Serves Arith, Echo and Work and the debug page and prints its address; on Ctrl-C or SIGTERM it deregisters,\n" +
-			"lets the calls in flight finish within -grace and exits 0.",
+			"lets the calls in flight finish within -grace and exits 0. With -faults (loopback only) it also serves the\n" +
+			"FaultControl service through which the chaos harness drops, delays or aborts its replies and stops its heartbeats.",
 		example: "geerpc serve -registry 127.0.0.1:9999 -latency 2ms",
-		usage:   "serve [-addr tcp@127.0.0.1:0] [-registry URL | -etcd ENDPOINTS] [-heartbeat 10s] [-latency 0] ...",
+		usage:   "serve [-addr tcp@127.0.0.1:0] [-registry URL | -etcd ENDPOINTS] [-heartbeat 10s] [-latency 0] [-faults] ...",
 		run:     runServe,
 	}
 }
@@ -34,22 +35,25 @@ type serveConfig struct {
 	registry, etcd, token        string
 	heartbeat, latency, grace    time.Duration
 	weight                       int
-	verbose                      bool
+	verbose, faults              bool
 }
 
 // instance is one running geerpc serve: the RPC server and its listeners.
 type instance struct {
 	cfg    serveConfig
 	srv    *geerpc.Server
-	addr   string       // the address registered, and the instance name unless -name
-	rpc    *http.Server // http@ only: serves CONNECT and the debug page on the RPC listener
-	debug  *http.Server // the separate debug page, nil when -debug is empty
-	rpcErr chan error   // the RPC listener's serving result
-	dbgErr chan error   // the debug listener's serving result
-	stderr io.Writer    // for heartbeat logs
-	dereg  func() error // stops heartbeating and deregisters; nil when not registered
-	lis    net.Listener // the RPC listener
-	dlis   net.Listener // the debug listener, nil when -debug is empty
+	addr   string        // the address registered, and the instance name unless -name
+	rpc    *http.Server  // http@ only: serves CONNECT and the debug page on the RPC listener
+	debug  *http.Server  // the separate debug page, nil when -debug is empty
+	rpcErr chan error    // the RPC listener's serving result
+	dbgErr chan error    // the debug listener's serving result
+	stderr io.Writer     // for heartbeat logs
+	dereg  func() error  // stops heartbeating and deregisters; nil when not registered
+	hb     *heartbeats   // the HTTP registry's heartbeats; nil without -registry
+	faults *callFaults   // -faults only
+	stop   chan struct{} // closed once the server shut down: ends injected delays
+	lis    net.Listener  // the RPC listener
+	dlis   net.Listener  // the debug listener, nil when -debug is empty
 }
 
 // runServe serves the demo services until ctx ends, then deregisters and
@@ -99,6 +103,8 @@ func parseServeFlags(args []string, stderr io.Writer) (serveConfig, error) {
 	fs.DurationVar(&c.grace, "grace", 10*time.Second, "on Ctrl-C, how long calls in flight may take to finish")
 	fs.IntVar(&c.weight, "weight", 1, fmt.Sprintf("balancing weight, 1..%d", registry.MaxWeight))
 	fs.BoolVar(&c.verbose, "v", false, "log why connections close")
+	fs.BoolVar(&c.faults, "faults", false, "serve the FaultControl service on the RPC address, through which a chaos harness sets call faults\n"+
+		"(drop, delay or abort replies, seeded) and stops or resumes the heartbeats; -addr must be loopback or a unix socket")
 	if err := parseFlags(fs, args, stderr); err != nil {
 		return c, err
 	}
@@ -136,7 +142,7 @@ func listenInstance(cfg serveConfig, stderr io.Writer) (*instance, error) {
 	if err != nil {
 		return nil, err
 	}
-	in := &instance{cfg: cfg, lis: lis, stderr: stderr, rpcErr: make(chan error, 1), dbgErr: make(chan error, 1)}
+	in := &instance{cfg: cfg, lis: lis, stderr: stderr, rpcErr: make(chan error, 1), dbgErr: make(chan error, 1), stop: make(chan struct{})}
 	in.addr = proto + "@" + lis.Addr().String()
 	if cfg.advertise != "" {
 		in.addr = cfg.advertise
@@ -165,12 +171,28 @@ func (in *instance) setup(proto string) error {
 	if in.cfg.verbose {
 		opts.Logger = slog.New(slog.NewTextHandler(in.stderr, nil))
 	}
+	if in.cfg.faults {
+		if err := checkFaultsAddr(in.cfg.addr, in.lis.Addr()); err != nil {
+			return err
+		}
+		in.faults = &callFaults{stop: in.stop}
+		opts.Interceptor = in.faults.intercept
+	}
 	in.srv = geerpc.NewServerWithOptions(opts)
 	name := in.cfg.name
 	if name == "" {
 		name = in.addr
 	}
 	if _, err := demo.RegisterAll(in.srv, demo.Config{Instance: name, Latency: in.cfg.latency}); err != nil {
+		return err
+	}
+	if in.cfg.registry != "" {
+		in.hb = &heartbeats{url: in.cfg.registry, addr: in.addr, opts: registry.HeartbeatOptions{
+			Period: in.cfg.heartbeat, Weight: in.cfg.weight, Token: in.cfg.token,
+			Timeout: min(in.cfg.heartbeat, 5*time.Second), Logger: slog.New(slog.NewTextHandler(in.stderr, nil)),
+		}}
+	}
+	if err := in.registerControl(); err != nil {
 		return err
 	}
 	if proto == "http" {
@@ -245,7 +267,9 @@ func (in *instance) shutdown(stdout io.Writer) error {
 	if in.rpc != nil {
 		_ = in.rpc.Close() // hijacked connections stay with srv, which drains them
 	}
-	if serr := in.srv.Shutdown(ctx); serr != nil && err == nil {
+	serr := in.srv.Shutdown(ctx)
+	close(in.stop)
+	if serr != nil && err == nil {
 		err = fmt.Errorf("calls still in flight after -grace %s: %w", in.cfg.grace, serr)
 	}
 	_ = in.lis.Close()
@@ -268,27 +292,13 @@ func (in *instance) register(ctx context.Context) error {
 }
 
 // heartbeatHTTP heartbeats to the HTTP registry in the background; dereg
-// stops it and waits for its deregistration.
+// stops it and deregisters.
 func (in *instance) heartbeatHTTP(ctx context.Context) error {
 	if err := registerOnce(ctx, in.cfg.registry, in.addr, in.cfg.weight, in.cfg.token); err != nil {
 		return err
 	}
-	hctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	done := make(chan error, 1)
-	opts := registry.HeartbeatOptions{
-		Period: in.cfg.heartbeat, Weight: in.cfg.weight, Token: in.cfg.token, Deregister: true,
-		Timeout: min(in.cfg.heartbeat, 5*time.Second), Logger: slog.New(slog.NewTextHandler(in.stderr, nil)),
-	}
-	go func() { done <- registry.HeartbeatContext(hctx, in.cfg.registry, in.addr, opts) }()
-	in.dereg = func() error {
-		cancel()
-		select {
-		case err := <-done:
-			return err
-		case <-time.After(2 * opts.Timeout):
-			return fmt.Errorf("deregistration from %s did not end within %s", in.cfg.registry, 2*opts.Timeout)
-		}
-	}
+	_ = in.hb.StartHeartbeat()
+	in.dereg = in.hb.deregister
 	return nil
 }
 

@@ -221,5 +221,6 @@ func TestServeBadCommandLines(t *testing.T) {
 		{name: "bad latency", args: []string{"serve", "-latency", "slow"}, want: "-latency"},
 		{name: "malformed debug", args: []string{"serve", "-debug", "nowhere"}, want: "-debug"},
 		{name: "malformed advertise", args: []string{"serve", "-advertise", "tcp@x"}, want: "address to register"},
+		{name: "faults off loopback", args: []string{"serve", "-faults", "-addr", "tcp@0.0.0.0:0", "-debug", ""}, want: "-faults with -addr tcp@0.0.0.0:0"},
 	})
 }
