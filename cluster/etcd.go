@@ -88,6 +88,16 @@ func checkLoopback(endpoints []string) error {
 	return nil
 }
 
+// DialEtcd connects to the etcd at endpoints, which must be loopback
+// host:port, and checks within 5s that it answers; the caller closes the
+// client.
+func DialEtcd(ctx context.Context, endpoints []string) (*clientv3.Client, error) {
+	if err := checkLoopback(endpoints); err != nil {
+		return nil, err
+	}
+	return newEtcdClient(ctx, endpoints)
+}
+
 // newEtcdClient connects to endpoints and checks that etcd answers.
 func newEtcdClient(ctx context.Context, endpoints []string) (*clientv3.Client, error) {
 	cli, err := clientv3.New(clientv3.Config{Endpoints: endpoints, DialTimeout: etcdTimeout, Logger: zap.NewNop()})

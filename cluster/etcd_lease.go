@@ -38,12 +38,12 @@ func (in *Instance) LoseLease(ctx context.Context) (clientv3.LeaseID, error) {
 }
 
 // RegainLease reconnects the instance to etcd (what its relay held flows)
-// and waits until its key is back on a lease other than lost, as its
-// registration puts it by itself once it learns the lease is gone. Should
-// it not be back within the TTL and 2s, an in-process instance registers
-// again explicitly; a process, whose geerpc serve alone can register it, is
-// reported. With an HTTP registry: ErrUnsupported.
-func (in *Instance) RegainLease(ctx context.Context, lost clientv3.LeaseID) error {
+// and waits until its key is back, as its registration puts it on a new
+// lease by itself once it learns the lease is gone. Should it not be back
+// within the TTL and 2s, an in-process instance registers again explicitly;
+// a process, whose geerpc serve alone can register it, is reported. With an
+// HTTP registry: ErrUnsupported.
+func (in *Instance) RegainLease(ctx context.Context) error {
 	e, ok := in.reg.(*Etcd)
 	if !ok {
 		return ErrUnsupported
@@ -53,7 +53,7 @@ func (in *Instance) RegainLease(ctx context.Context, lost clientv3.LeaseID) erro
 		return err
 	}
 	r.release()
-	err = in.awaitLease(ctx, e, lost, in.opts.leaseTTL()+regainSlack)
+	err = in.awaitKey(ctx, e, in.opts.leaseTTL()+regainSlack)
 	if err == nil || in.opts.Backend == Processes || ctx.Err() != nil {
 		return err
 	}
@@ -63,17 +63,16 @@ func (in *Instance) RegainLease(ctx context.Context, lost clientv3.LeaseID) erro
 	if err := in.StartHeartbeat(ctx); err != nil {
 		return fmt.Errorf("geerpc: cluster: %s: register again: %w", in.spec.Name, err)
 	}
-	return in.awaitLease(ctx, e, lost, etcdTimeout)
+	return in.awaitKey(ctx, e, etcdTimeout)
 }
 
-// awaitLease waits up to d until the instance's key is on a lease other
-// than lost.
-func (in *Instance) awaitLease(ctx context.Context, e *Etcd, lost clientv3.LeaseID, d time.Duration) error {
+// awaitKey waits up to d until the instance's key is in etcd.
+func (in *Instance) awaitKey(ctx context.Context, e *Etcd, d time.Duration) error {
 	ctx, cancel := context.WithTimeout(ctx, d)
 	defer cancel()
 	for {
-		lease, err := e.Lease(ctx, in.Addr())
-		if err == nil && lease != lost {
+		_, err := e.Lease(ctx, in.Addr())
+		if err == nil {
 			return nil
 		}
 		if !pause.For(ctx, 50*time.Millisecond) {

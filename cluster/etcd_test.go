@@ -100,7 +100,7 @@ func TestLeaseLossEvictsThenInstanceReturns(t *testing.T) {
 			if got, err := echoFrom(t, a.Addr()); err != nil || got != "a" {
 				t.Fatalf("a serves on after losing its lease: answered %q, %v", got, err)
 			}
-			if err := a.RegainLease(context.Background(), lost); err != nil {
+			if err := a.RegainLease(context.Background()); err != nil {
 				t.Fatal(err)
 			}
 			waitFor(t, "a is listed again", func() bool { return lists(d, a, bb, cc) })

@@ -163,5 +163,11 @@ func (r *Registry) listed(ctx context.Context) ([]string, error) {
 	return addrs, err
 }
 
+// Deregister takes the instance out of the registry at once, as a server
+// that stops cleanly does; it serves on, and heartbeats on unless stopped.
+func (in *Instance) Deregister(ctx context.Context) error {
+	return in.reg.deregister(ctx, in.Addr())
+}
+
 // close stops the registry for good.
 func (r *Registry) close() { r.Down() }
