@@ -20,6 +20,7 @@ const (
 	FaultKill          FaultType = "kill"           // registry: deregister, drain, stop, restart at the end
 	FaultRegistryDown  FaultType = "registry_down"  // registry: the registry's HTTP server is down
 	FaultFreeze        FaultType = "freeze"         // process: SIGSTOP (socket open, heartbeats stop), SIGCONT at the end
+	FaultLeaseLoss     FaultType = "lease_loss"     // registry (etcd): cut off from etcd, lease revoked, serving on; registers again at the end
 )
 
 // FaultClass groups the fault types by what they act on.
@@ -30,7 +31,7 @@ const (
 	ClassUnknown   FaultClass = iota // not a fault type
 	ClassLink                        // latency, bandwidth, blackhole, reset, down: the instance's proxy
 	ClassCall                        // delay, abort, drop_reply, drop_request: its services
-	ClassLifecycle                   // dead_heartbeat, zombie, kill, freeze: the instance's life
+	ClassLifecycle                   // dead_heartbeat, zombie, kill, freeze, lease_loss: the instance's life
 	ClassRegistry                    // registry_down: the registry
 )
 
@@ -42,7 +43,7 @@ func (t FaultType) Class() FaultClass {
 		return ClassLink
 	case FaultDelay, FaultAbort, FaultDropReply, FaultDropRequest:
 		return ClassCall
-	case FaultDeadHeartbeat, FaultZombie, FaultKill, FaultFreeze:
+	case FaultDeadHeartbeat, FaultZombie, FaultKill, FaultFreeze, FaultLeaseLoss:
 		return ClassLifecycle
 	case FaultRegistryDown:
 		return ClassRegistry
@@ -54,7 +55,7 @@ func (t FaultType) Class() FaultClass {
 var faultTypes = []FaultType{
 	FaultLatency, FaultBandwidth, FaultBlackhole, FaultReset, FaultDown,
 	FaultDelay, FaultAbort, FaultDropReply, FaultDropRequest,
-	FaultDeadHeartbeat, FaultZombie, FaultKill, FaultRegistryDown, FaultFreeze,
+	FaultDeadHeartbeat, FaultZombie, FaultKill, FaultRegistryDown, FaultFreeze, FaultLeaseLoss,
 }
 
 // exclusive reports whether faults of types a and b may not overlap on the

@@ -28,7 +28,8 @@ type Scenario struct {
 	FailModes []string `json:"fail_modes,omitempty"`
 	// Client configures every XClient.
 	Client ClientSpec `json:"client"`
-	// Registry configures the HTTP registry, heartbeats and discovery.
+	// Registry configures the registry (HTTP or etcd), heartbeats and
+	// discovery.
 	Registry RegistrySpec `json:"registry"`
 	// Load is what each client sends.
 	Load LoadSpec `json:"load"`
@@ -72,13 +73,18 @@ type ClientSpec struct {
 	HedgeDelay Duration `json:"hedge_delay,omitempty"`
 }
 
-// RegistrySpec configures the HTTP registry and its users. Zero fields take
-// the defaults below.
+// RegistrySpec configures the registry and its users. Zero fields take the
+// defaults below.
 type RegistrySpec struct {
+	// Kind is the registry: "http" (GeeRPC's HTTP registry, the default
+	// when empty) or "etcd" (an etcd embedded in the harness, instances on
+	// leases, clients watching).
+	Kind string `json:"kind,omitempty"`
 	// TTL is how long an instance stays listed after a heartbeat; zero
-	// means 2s.
+	// means 2s. In etcd it is the lease TTL, whole seconds.
 	TTL Duration `json:"ttl,omitempty"`
-	// Heartbeat is the instances' heartbeat period; zero means TTL/3.
+	// Heartbeat is the instances' heartbeat period; zero means TTL/3. An
+	// etcd lease is kept alive every third of its TTL: leave it out there.
 	Heartbeat Duration `json:"heartbeat,omitempty"`
 	// Refresh is the discovery refresh interval; zero means 250ms.
 	Refresh Duration `json:"refresh,omitempty"`
@@ -175,6 +181,15 @@ const (
 	DefaultPayload       = 64
 	DefaultDeadlineSlack = 50 * time.Millisecond
 )
+
+// The registry kinds.
+const (
+	RegistryHTTP = "http"
+	RegistryEtcd = "etcd"
+)
+
+// Etcd reports whether the registry is etcd.
+func (r RegistrySpec) Etcd() bool { return r.Kind == RegistryEtcd }
 
 // TTLOrDefault returns the registry TTL, DefaultTTL when it is zero.
 func (r RegistrySpec) TTLOrDefault() time.Duration { return cmp.Or(r.TTL.D(), DefaultTTL) }

@@ -16,7 +16,7 @@ func TestBuiltinScenariosAreValid(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"blackhole", "dead-heartbeat", "registry-down", "reply-drops", "restart", "slow-instance", "zombie"}
+	want := []string{"blackhole", "dead-heartbeat", "lease-loss", "registry-down", "reply-drops", "restart", "slow-instance", "zombie"}
 	var got []string
 	var total time.Duration
 	for _, s := range ss {

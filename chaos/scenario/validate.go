@@ -135,4 +135,9 @@ func (v *validator) registry() {
 	v.check(r.Heartbeat >= 0 && r.HeartbeatOrDefault() < r.TTLOrDefault(), "registry.heartbeat", "%v is not below the ttl %v", r.HeartbeatOrDefault(), r.TTLOrDefault())
 	v.check(r.HeartbeatOrDefault() >= minRegistryIv, "registry.heartbeat", "%v is below %v", r.HeartbeatOrDefault(), minRegistryIv)
 	v.check(r.Refresh >= 0 && r.RefreshOrDefault() >= minRegistryIv && r.RefreshOrDefault() <= maxDuration, "registry.refresh", "%v is outside [%v, %v]", r.RefreshOrDefault(), minRegistryIv, maxDuration)
+	v.check(r.Kind == "" || r.Kind == RegistryHTTP || r.Etcd(), "registry.kind", "%q is not %q or %q", r.Kind, RegistryHTTP, RegistryEtcd)
+	if r.Etcd() {
+		v.check(r.TTLOrDefault()%time.Second == 0, "registry.ttl", "%v: an etcd lease TTL is whole seconds", r.TTLOrDefault())
+		v.check(r.Heartbeat == 0, "registry.heartbeat", "an etcd lease is kept alive every third of its TTL; leave heartbeat out")
+	}
 }

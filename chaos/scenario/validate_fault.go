@@ -68,6 +68,7 @@ func (v *validator) faultTargets(p string, f FaultSpec) {
 }
 
 func (v *validator) faultParams(p string, f FaultSpec) {
+	v.registryFault(p, f)
 	switch f.Type {
 	case FaultLatency:
 		v.check(f.Latency > 0, p+".latency", "must be positive")
@@ -84,6 +85,14 @@ func (v *validator) faultParams(p string, f FaultSpec) {
 		ok := slices.Contains([]string{"", "downstream", "upstream", "both"}, f.Direction)
 		v.check(ok, p+".direction", "%q is not downstream, upstream or both", f.Direction)
 	}
+}
+
+// registryFault rejects a fault the scenario's registry kind has not: a
+// lease to lose needs etcd, a registry to take down needs the HTTP one.
+func (v *validator) registryFault(p string, f FaultSpec) {
+	etcd := v.s.Registry.Etcd()
+	v.check(f.Type != FaultLeaseLoss || etcd, p+".type", "lease_loss needs registry.kind %q: only an etcd registration has a lease", RegistryEtcd)
+	v.check(f.Type != FaultRegistryDown || !etcd, p+".type", "registry_down takes the HTTP registry down; the harness does not take etcd down")
 }
 
 // overlaps rejects two faults that cannot share an instance at the same time.
@@ -121,7 +130,7 @@ func (v *validator) thresholds() {
 	}
 	failfast := slices.Contains(s.FailModeNames(), "failfast")
 	v.check(!t.TimeoutAtDeadline || (failfast && s.has(FaultDropReply, FaultDropRequest)), "thresholds.timeout_at_deadline", "needs a failfast variant and a drop_reply or drop_request fault")
-	v.check(!t.EvictWithin || s.has(FaultDeadHeartbeat, FaultZombie), "thresholds.evict_within", "needs a dead_heartbeat or zombie fault")
+	v.check(!t.EvictWithin || s.has(FaultDeadHeartbeat, FaultZombie, FaultLeaseLoss), "thresholds.evict_within", "needs a dead_heartbeat, zombie or lease_loss fault")
 	v.check(!t.EjectWithinFailures || (failfast && s.has(FaultBlackhole)), "thresholds.eject_within_failures", "needs a failfast variant and a blackhole fault")
 	v.check(!t.EjectWithinFailures || s.Client.EjectAfter >= 0, "thresholds.eject_within_failures", "ejection is off (client.eject_after < 0)")
 	v.check(!t.NoFailuresRegistryDown || s.has(FaultRegistryDown), "thresholds.no_failures_registry_down", "needs a registry_down fault")
