@@ -11,6 +11,7 @@ import (
 	geecluster "github.com/geerpclab/geerpc/cluster"
 	"github.com/geerpclab/geerpc/demo"
 	"github.com/geerpclab/geerpc/geerpc"
+	clientv3 "go.etcd.io/etcd/client/v3"
 )
 
 // ClusterOptions say where a run's instances run. The zero value runs them
@@ -31,10 +32,14 @@ type ClusterOptions struct {
 	// is reached through the proxy named after it on the Toxiproxy server,
 	// and only link faults apply.
 	Registry string
+	// Etcd, when set, are the loopback endpoints of the etcd of a
+	// deployment the harness did not start, as Registry is for the HTTP
+	// registry: clients discover its instances there.
+	Etcd []string
 }
 
 // remote reports whether the options name a user's deployment.
-func (co ClusterOptions) remote() bool { return co.Registry != "" }
+func (co ClusterOptions) remote() bool { return co.Registry != "" || len(co.Etcd) > 0 }
 
 // cluster is a scenario's world: the registry, the links and the instances.
 type cluster struct {
@@ -43,6 +48,7 @@ type cluster struct {
 	reg    *geecluster.Registry // nil for a user's deployment
 	regURL string
 	links  *geecluster.Links // process backend only
+	etcd   *clientv3.Client  // with an etcd registry: the discoveries'
 	ins    []*instance
 	names  map[string]string // client address -> instance name
 }
@@ -59,7 +65,7 @@ func startCluster(ctx context.Context, s *scenario.Scenario, seed uint64, co Clu
 		return c, c.attach(ctx, co)
 	}
 	opts := geecluster.Options{Backend: co.Backend, Binary: co.Binary, TTL: s.Registry.TTLOrDefault(), Heartbeat: s.Registry.HeartbeatOrDefault(),
-		ListTimeout: 10 * time.Second, NewServer: c.newServer}
+		ListTimeout: 10 * time.Second, NewServer: c.newServer, Registry: registryKind(s.Registry)}
 	front, err := c.linker(ctx, co)
 	if err != nil {
 		return nil, err
@@ -70,7 +76,11 @@ func startCluster(ctx context.Context, s *scenario.Scenario, seed uint64, co Clu
 		return nil, fmt.Errorf("chaos: %w", err)
 	}
 	c.reg = c.cl.Registry()
-	c.regURL = c.reg.URL()
+	if c.reg != nil {
+		c.regURL = c.reg.URL()
+	} else {
+		c.etcd = c.cl.Etcd().Client()
+	}
 	for _, in := range c.ins {
 		in.c = c.cl.Instance(in.spec.Name)
 		c.names[in.Addr()] = in.spec.Name
@@ -87,6 +97,10 @@ func (c *cluster) attach(ctx context.Context, co ClusterOptions) error {
 		return fmt.Errorf("chaos: %w", err)
 	}
 	c.links, c.regURL = links, co.Registry
+	if err := c.dialEtcd(ctx, co); err != nil {
+		c.close()
+		return err
+	}
 	for _, in := range c.ins {
 		p, err := links.Proxy(ctx, in.spec.Name)
 		if err != nil {
@@ -183,6 +197,9 @@ func (c *cluster) close() {
 		}
 	}
 	c.closeLinks()
+	if c.cl == nil && c.etcd != nil {
+		_ = c.etcd.Close() // a user's deployment's: dialled by attach
+	}
 }
 
 func (c *cluster) closeLinks() {
@@ -226,6 +243,9 @@ func (c *cluster) applyOn(ctx context.Context, in *instance, id int, f scenario.
 		in.c.Kill()
 	case scenario.FaultKill:
 		return c.stop(ctx, in)
+	case scenario.FaultLeaseLoss:
+		_, err := in.c.LoseLease(ctx)
+		return err
 	}
 	return nil
 }
@@ -238,7 +258,7 @@ func (c *cluster) stop(ctx context.Context, in *instance) error {
 		return in.c.Stop(ctx, time.Second)
 	}
 	_ = in.c.StopHeartbeat()
-	err := geecluster.Deregister(ctx, c.reg.URL(), in.Addr())
+	err := in.c.Deregister(ctx)
 	wait(ctx, nil, c.s.Registry.RefreshOrDefault()+50*time.Millisecond)
 	err = errors.Join(err, in.c.Stop(ctx, time.Second))
 	in.proxy.Stop()
@@ -270,6 +290,8 @@ func (c *cluster) clearOn(ctx context.Context, in *instance, id int, f scenario.
 		return in.c.StartHeartbeat(ctx)
 	case scenario.FaultFreeze:
 		return in.c.Thaw()
+	case scenario.FaultLeaseLoss:
+		return in.c.RegainLease(ctx)
 	case scenario.FaultZombie, scenario.FaultKill:
 		if err := in.proxy.Start(); err != nil {
 			return err

@@ -43,6 +43,7 @@ func (r *Result) judge() {
 	}
 	r.add(r.recoveries()...)
 	r.add(r.restartedLetBackIn()...)
+	r.add(r.returnedAfterHeal()...)
 	r.add(r.stallVerdict())
 }
 

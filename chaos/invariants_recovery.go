@@ -21,9 +21,9 @@ const (
 	minShareAnswers = 50
 )
 
-// comebackFaults take an instance down (or freeze it) and bring it back on its address
-// when they end.
-var comebackFaults = []scenario.FaultType{scenario.FaultKill, scenario.FaultZombie, scenario.FaultDown, scenario.FaultFreeze}
+// comebackFaults take an instance down, freeze it or take it out of
+// discovery, and bring it back on its address when they end.
+var comebackFaults = []scenario.FaultType{scenario.FaultKill, scenario.FaultZombie, scenario.FaultDown, scenario.FaultFreeze, scenario.FaultLeaseLoss}
 
 // restartedLetBackIn: once an instance that was down serves again, P2C
 // answers through it within noticeWithin, and from a second after that

@@ -9,14 +9,15 @@ import (
 	"github.com/geerpclab/geerpc/geerpc/xclient"
 )
 
-// evictWithin: an instance whose heartbeats stopped leaves every variant's
-// discovery within TTL + refresh + 1s of the fault.
+// evictWithin: an instance whose heartbeats stopped (dead_heartbeat,
+// zombie) or whose etcd lease was lost leaves every variant's discovery
+// within TTL + refresh + 1s of the fault; in etcd the TTL is the lease's.
 func (r *Result) evictWithin() []Verdict {
 	bound := r.Scenario.EvictBound()
 	want := fmt.Sprintf("≤ %v (ttl+refresh+1s)", bound)
 	var out []Verdict
 	for _, f := range r.Faults {
-		if f.Type != scenario.FaultDeadHeartbeat && f.Type != scenario.FaultZombie {
+		if !slices.Contains(evictFaults, f.Type) {
 			continue
 		}
 		for _, name := range f.Instances {
@@ -26,8 +27,11 @@ func (r *Result) evictWithin() []Verdict {
 	return out
 }
 
-// eviction checks how long after fault f stopped name's heartbeats every
-// variant's discovery took to drop it.
+// evictFaults take an instance's registration away while it may serve on.
+var evictFaults = []scenario.FaultType{scenario.FaultDeadHeartbeat, scenario.FaultZombie, scenario.FaultLeaseLoss}
+
+// eviction checks how long after fault f stopped name's heartbeats (or
+// took its lease) every variant's discovery took to drop it.
 func (r *Result) eviction(f FaultRecord, name string, bound time.Duration, want string) Verdict {
 	from, to := window(f)
 	lo, hi, missing, slow := time.Duration(1<<62), time.Duration(0), 0, 0
@@ -49,7 +53,7 @@ func (r *Result) eviction(f FaultRecord, name string, bound time.Duration, want 
 		return verdict(false, "evicted from discovery", scope, want, "%d of %d variants never saw it leave", missing, len(r.Variants))
 	}
 	return timedVerdict(slow == 0, slow == d.n, d, "evicted from discovery", scope, want,
-		"left discovery %s..%s after its heartbeats stopped (%d variants)", fmtDur(lo), fmtDur(hi), len(r.Variants))
+		"left discovery %s..%s after the fault (%d variants)", fmtDur(lo), fmtDur(hi), len(r.Variants))
 }
 
 // leftAt returns when name first left the view in [from, to).

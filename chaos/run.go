@@ -95,12 +95,15 @@ func execute(ctx context.Context, s *scenario.Scenario, res *Result, opts Option
 	}
 	defer c.close()
 	clk := &clock{}
-	vs := newVariants(s, c, clk, res.Seed)
+	vs, err := newVariants(ctx, s, c, clk, res.Seed)
 	defer func() {
 		for _, v := range vs {
 			v.close()
 		}
 	}()
+	if err != nil {
+		return err
+	}
 	for _, v := range vs {
 		if err := v.waitReady(ctx, len(c.ins)); err != nil {
 			return err

@@ -3,6 +3,7 @@ package chaos
 import (
 	"context"
 	"fmt"
+	"io"
 	"slices"
 	"strconv"
 	"sync"
@@ -28,7 +29,7 @@ type variant struct {
 	fail    xclient.FailMode
 	clk     *clock
 	names   map[string]string
-	disc    *xclient.GeeRegistryDiscovery
+	disc    xclient.Discovery
 	bal     *recBalancer
 	x       *xclient.XClient
 	rec     *recorder
@@ -44,23 +45,27 @@ type variant struct {
 
 var _ loadgen.Invoker = (*variant)(nil)
 
-// newVariants returns a variant per mode and fail mode of s.
-func newVariants(s *scenario.Scenario, c *cluster, clk *clock, seed uint64) []*variant {
+// newVariants returns a variant per mode and fail mode of s; on error, the
+// variants made so far are returned to be closed.
+func newVariants(ctx context.Context, s *scenario.Scenario, c *cluster, clk *clock, seed uint64) ([]*variant, error) {
 	var vs []*variant
 	for _, fm := range s.FailModeNames() {
 		for _, m := range s.ModeNames() {
 			mode, _ := xclient.ParseSelectMode(m) // validated
 			fail, _ := xclient.ParseFailMode(fm)
-			vs = append(vs, newVariant(len(vs), s, c, clk, mode, fail, seed))
+			disc, err := c.newDiscovery(ctx)
+			if err != nil {
+				return vs, err
+			}
+			vs = append(vs, newVariant(len(vs), s, c, clk, mode, fail, seed, disc))
 		}
 	}
-	return vs
+	return vs, nil
 }
 
-func newVariant(idx int, s *scenario.Scenario, c *cluster, clk *clock, mode xclient.SelectMode, fail xclient.FailMode, seed uint64) *variant {
+func newVariant(idx int, s *scenario.Scenario, c *cluster, clk *clock, mode xclient.SelectMode, fail xclient.FailMode, seed uint64, disc xclient.Discovery) *variant {
 	v := &variant{idx: idx, name: mode.String() + "/" + fail.String(), mode: mode, fail: fail, clk: clk,
-		names: c.names, rec: newRecorder(), hashKey: mode == xclient.ConsistentHashSelect}
-	v.disc = xclient.NewGeeRegistryDiscoveryWithOptions(c.regURL, xclient.GeeRegistryDiscoveryOptions{Interval: s.Registry.RefreshOrDefault(), EmptyHold: s.Registry.TTLOrDefault()})
+		names: c.names, rec: newRecorder(), hashKey: mode == xclient.ConsistentHashSelect, disc: disc}
 	vseed := seed*0x100000001b3 + uint64(idx) + 1
 	v.bal = newRecBalancer(balancerFor(mode, vseed), clk, c.names)
 	o := xclient.Options{
@@ -162,5 +167,10 @@ func (v *variant) memberLog() []ViewChange {
 	return slices.Clone(v.members)
 }
 
-// close closes the XClient.
-func (v *variant) close() { _ = v.x.Close() }
+// close closes the XClient and a discovery that has a Close.
+func (v *variant) close() {
+	_ = v.x.Close()
+	if c, ok := v.disc.(io.Closer); ok {
+		_ = c.Close()
+	}
+}

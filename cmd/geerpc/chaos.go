@@ -25,7 +25,7 @@ func init() {
 		about: "Runs each scenario on a cluster (in process, or -cluster procs) once per balancing and fail mode, checks its invariants and\n" +
 			"writes verdicts, timelines and shares to -out. -scenario takes a file, a glob or a built-in's name.",
 		example: "geerpc chaos -scenario slow-instance",
-		usage:   "chaos -scenario FILE|GLOB|NAME [-cluster inproc|procs | -registry URL] [-toxiproxy URL] [-out DIR] [-seed N] [-q]",
+		usage:   "chaos -scenario FILE|GLOB|NAME [-cluster inproc|procs | -registry URL | -etcd ENDPOINTS] [-toxiproxy URL] [-out DIR] [-seed N] [-q]",
 		more:    listBuiltinScenarios,
 		run:     runChaos,
 	}
@@ -43,13 +43,14 @@ func runChaos(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	backend := fs.String("cluster", "inproc", "where instances run: inproc (in this process) or procs (geerpc serve children behind a Toxiproxy server)")
 	toxiproxy := fs.String("toxiproxy", "", "URL of a running Toxiproxy server on loopback, with -cluster procs (empty: one served by this process) or -registry")
 	reg := fs.String("registry", "", "registry (host:port or URL, loopback) of a deployment the harness did not start: its instances are reached through the -toxiproxy proxies named after them; only link faults apply")
+	etcd := fs.String("etcd", "", "comma-separated etcd endpoints (loopback) of a deployment the harness did not start, as -registry for instances registered in etcd")
 	out := fs.String("out", "out/chaos", "directory the reports are written to")
 	seed := fs.Uint64("seed", 0, "seed replacing each scenario's own, to replay a run (0: the scenario's)")
 	quiet := fs.Bool("q", false, "no progress lines")
 	if err := parseFlags(fs, args, stderr); err != nil {
 		return err
 	}
-	co, err := chaosCluster(*backend, *toxiproxy, *reg)
+	co, err := chaosCluster(*backend, *toxiproxy, *reg, *etcd)
 	if err != nil {
 		return err
 	}
@@ -84,18 +85,20 @@ func runChaos(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	return chaosFailures(runs)
 }
 
-// chaosCluster reads -cluster, -toxiproxy and -registry; processes run
-// this very executable as geerpc serve and geerpc registry.
-func chaosCluster(backend, toxiproxy, reg string) (chaos.ClusterOptions, error) {
+// chaosCluster reads -cluster, -toxiproxy, -registry and -etcd; processes
+// run this very executable as geerpc serve and geerpc registry.
+func chaosCluster(backend, toxiproxy, reg, etcd string) (chaos.ClusterOptions, error) {
 	b, err := cluster.ParseBackend(backend)
 	if err != nil {
 		return chaos.ClusterOptions{}, usageError{fmt.Sprintf("-cluster %q: want inproc or procs", backend)}
 	}
-	if reg != "" {
-		return deploymentCluster(toxiproxy, reg, b)
-	}
-	if toxiproxy != "" && b != cluster.Processes {
-		return chaos.ClusterOptions{}, usageError{"-toxiproxy needs -cluster procs or -registry"}
+	switch {
+	case reg != "" && etcd != "":
+		return chaos.ClusterOptions{}, usageError{"-registry and -etcd: give one registry, not both"}
+	case reg != "" || etcd != "":
+		return deploymentCluster(toxiproxy, reg, etcd, b)
+	case toxiproxy != "" && b != cluster.Processes:
+		return chaos.ClusterOptions{}, usageError{"-toxiproxy needs -cluster procs, -registry or -etcd"}
 	}
 	if err := checkLoopbackURL("-toxiproxy", toxiproxy); err != nil {
 		return chaos.ClusterOptions{}, err
@@ -104,8 +107,8 @@ func chaosCluster(backend, toxiproxy, reg string) (chaos.ClusterOptions, error) 
 	return chaos.ClusterOptions{Backend: b, Binary: exe, Toxiproxy: toxiproxy}, nil
 }
 
-// chaosReachable refuses, before any run, a user's Toxiproxy server or
-// registry that does not answer, or a registry that lists no servers.
+// chaosReachable refuses, before any run, a user's Toxiproxy server,
+// registry or etcd that does not answer, or that lists no servers.
 func chaosReachable(ctx context.Context, co chaos.ClusterOptions) error {
 	if co.Toxiproxy != "" {
 		if err := probeToxiproxy(ctx, "-toxiproxy", co.Toxiproxy); err != nil {
@@ -116,23 +119,34 @@ func chaosReachable(ctx context.Context, co chaos.ClusterOptions) error {
 		_, err := registryServers(ctx, co.Registry, false)
 		return err
 	}
+	if len(co.Etcd) > 0 {
+		return etcdServers(ctx, strings.Join(co.Etcd, ","))
+	}
 	return nil
 }
 
-// deploymentCluster reads -registry and -toxiproxy naming a user's
-// deployment.
-func deploymentCluster(toxiproxy, reg string, b cluster.Backend) (chaos.ClusterOptions, error) {
+// deploymentCluster reads -registry or -etcd, and -toxiproxy, naming a
+// user's deployment.
+func deploymentCluster(toxiproxy, reg, etcd string, b cluster.Backend) (chaos.ClusterOptions, error) {
+	flagName := "-registry"
+	if etcd != "" {
+		flagName = "-etcd"
+	}
 	switch {
 	case b != cluster.InProcess:
-		return chaos.ClusterOptions{}, usageError{"-registry names a running deployment: leave out -cluster"}
+		return chaos.ClusterOptions{}, usageError{flagName + " names a running deployment: leave out -cluster"}
 	case toxiproxy == "":
-		return chaos.ClusterOptions{}, usageError{"-registry needs -toxiproxy: the Toxiproxy server whose proxies, named after the scenario's instances, front them"}
+		return chaos.ClusterOptions{}, usageError{flagName + " needs -toxiproxy: the Toxiproxy server whose proxies, named after the scenario's instances, front them"}
+	}
+	if err := checkLoopbackURL("-toxiproxy", toxiproxy); err != nil {
+		return chaos.ClusterOptions{}, err
+	}
+	if etcd != "" {
+		eps, err := loopbackEndpoints(etcd)
+		return chaos.ClusterOptions{Toxiproxy: toxiproxy, Etcd: eps}, err
 	}
 	u, err := loopbackRegistryURL(reg, false)
 	if err != nil {
-		return chaos.ClusterOptions{}, err
-	}
-	if err := checkLoopbackURL("-toxiproxy", toxiproxy); err != nil {
 		return chaos.ClusterOptions{}, err
 	}
 	return chaos.ClusterOptions{Toxiproxy: toxiproxy, Registry: u}, nil

@@ -13,7 +13,7 @@ func TestChaosRefusesWhatTheClusterCannotDoBeforeStarting(t *testing.T) {
 		want string
 	}{
 		{"bad cluster", []string{"chaos", "-scenario", "zombie", "-cluster", "docker"}, `-cluster "docker"`},
-		{"toxiproxy in process", []string{"chaos", "-scenario", "zombie", "-toxiproxy", "http://127.0.0.1:8474"}, "-toxiproxy needs -cluster procs or -registry"},
+		{"toxiproxy in process", []string{"chaos", "-scenario", "zombie", "-toxiproxy", "http://127.0.0.1:8474"}, "-toxiproxy needs -cluster procs, -registry or -etcd"},
 		{"deployment without toxiproxy", []string{"chaos", "-scenario", "slow-instance", "-registry", "127.0.0.1:9999"}, "-registry needs -toxiproxy"},
 		{"process fault on a deployment", []string{"chaos", "-scenario", "zombie", "-registry", "127.0.0.1:9999", "-toxiproxy", "http://127.0.0.1:8474"}, `faults[0] zombie: the harness did not start`},
 		{"toxiproxy off loopback", []string{"chaos", "-scenario", "zombie", "-cluster", "procs", "-toxiproxy", "http://10.1.2.3:8474"}, "want a loopback URL"},

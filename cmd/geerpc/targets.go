@@ -244,3 +244,40 @@ func newEtcdClient(ctx context.Context, endpoints string) (*clientv3.Client, err
 func oneLine(err error) string {
 	return strings.Join(strings.Fields(err.Error()), " ")
 }
+
+// loopbackEndpoints splits comma-separated etcd endpoints and checks that
+// each is a loopback host:port; the error is a usage error naming -etcd.
+func loopbackEndpoints(endpoints string) ([]string, error) {
+	eps := strings.Split(endpoints, ",")
+	for i, ep := range eps {
+		eps[i] = strings.TrimSpace(ep)
+		host, _, err := net.SplitHostPort(eps[i])
+		if err != nil || !loopbackHost(host) {
+			return nil, usageError{fmt.Sprintf("-etcd %q: want loopback host:port endpoints such as 127.0.0.1:2379", endpoints)}
+		}
+	}
+	return eps, nil
+}
+
+// etcdServers checks within probeTimeout that the etcd at endpoints
+// answers and lists servers, all on loopback; failures are usage errors
+// naming -etcd.
+func etcdServers(ctx context.Context, endpoints string) error {
+	cli, err := newEtcdClient(ctx, endpoints)
+	if err != nil {
+		return err
+	}
+	defer cli.Close()
+	pctx, cancel := context.WithTimeout(ctx, probeTimeout)
+	defer cancel()
+	prefix := etcdregistry.DefaultPrefix + "/"
+	resp, err := cli.Get(pctx, prefix, clientv3.WithPrefix(), clientv3.WithKeysOnly())
+	if err != nil {
+		return usageError{fmt.Sprintf("-etcd %s: list %s: %v", endpoints, prefix, oneLine(err))}
+	}
+	addrs := make([]string, len(resp.Kvs))
+	for i, kv := range resp.Kvs {
+		addrs[i] = strings.TrimPrefix(string(kv.Key), prefix)
+	}
+	return checkListed("-etcd "+endpoints, addrs, false)
+}
