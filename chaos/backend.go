@@ -20,6 +20,9 @@ func CheckApplicable(s *scenario.Scenario, co ClusterOptions) error {
 	var errs []error
 	for i, f := range s.Faults {
 		why := notApplicable(f.Type, co.Backend)
+		if why == "" {
+			why = etcdNotApplicable(s, f.Type, co.Backend)
+		}
 		if co.remote() && f.Type.Class() != scenario.ClassLink {
 			why = "the harness did not start this deployment's processes; only link faults apply to it"
 		}

@@ -20,6 +20,15 @@ func registryKind(r scenario.RegistrySpec) geecluster.RegistryKind {
 	return geecluster.HTTPRegistry
 }
 
+// etcdNotApplicable says why fault type t cannot be applied to s's etcd
+// registry on backend b, or "".
+func etcdNotApplicable(s *scenario.Scenario, t scenario.FaultType, b geecluster.Backend) string {
+	if s.Registry.Etcd() && b == geecluster.Processes && t == scenario.FaultDeadHeartbeat {
+		return "a geerpc serve child's etcd client keeps its lease alive by itself; use lease_loss or freeze"
+	}
+	return ""
+}
+
 // dialEtcd connects to the etcd of a user's deployment, when co names one.
 func (c *cluster) dialEtcd(ctx context.Context, co ClusterOptions) error {
 	if len(co.Etcd) == 0 {

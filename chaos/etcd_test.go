@@ -122,3 +122,50 @@ func TestEtcdDeploymentTakesOnlyLinkFaults(t *testing.T) {
 		t.Errorf("%s: %d ok, picks %v; want both instances found through etcd", v.Name, v.OK, v.Picks)
 	}
 }
+
+// TestEtcdRunsTheLifecycleFaults runs a dead heartbeat (the instance's etcd
+// client closed, its key left to expire), a zombie and a kill on an etcd
+// registry in process: each instance leaves every view within its bound,
+// each fault is undone and every instance answers after its heal.
+func TestEtcdRunsTheLifecycleFaults(t *testing.T) {
+	ms := func(n int) scenario.Duration { return scenario.Duration(time.Duration(n) * time.Millisecond) }
+	s := &scenario.Scenario{
+		Name: "etcd-lifecycle", Seed: testSeed(t),
+		Instances: []scenario.InstanceSpec{{Name: "a"}, {Name: "b"}, {Name: "c"}, {Name: "d"}},
+		Modes:     []string{"round-robin", "p2c"},
+		Registry:  scenario.RegistrySpec{Kind: scenario.RegistryEtcd, TTL: ms(1000), Refresh: ms(100)},
+		Load:      scenario.LoadSpec{Rate: 60, Duration: ms(5000), Timeout: ms(1000)},
+		Faults: []scenario.FaultSpec{
+			{Type: scenario.FaultDeadHeartbeat, Instances: []string{"a"}, Start: ms(500), End: ms(3500)},
+			{Type: scenario.FaultZombie, Instances: []string{"b"}, Start: ms(500), End: ms(3500)},
+			{Type: scenario.FaultKill, Instances: []string{"c"}, Start: ms(1000), End: ms(2500)},
+		},
+		Thresholds: scenario.Thresholds{EvictWithin: true, DeadlineSlack: ms(100)},
+	}
+	if err := s.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if err := CheckApplicable(s, ClusterOptions{Backend: geecluster.Processes}); !errors.Is(err, ErrNotApplicable) || !strings.Contains(err.Error(), "dead_heartbeat") {
+		t.Errorf("a dead heartbeat on etcd with processes: %v, want ErrNotApplicable naming it", err)
+	}
+	res, err := Run(t.Context(), s, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkVerdicts(t, res, "calls end once, in time", "faults applied and undone", "evicted from discovery")
+	evictions := 0
+	for _, v := range res.Verdicts {
+		if v.Invariant == "evicted from discovery" {
+			evictions++
+			t.Logf("%s: %s", v.Scope, v.Measured)
+		}
+	}
+	if evictions != 2 {
+		t.Errorf("%d eviction verdicts, want 2 (dead heartbeat and zombie)", evictions)
+	}
+	for _, f := range res.Faults {
+		if f.Err != "" || f.HealthAfter != healthOK {
+			t.Errorf("fault %d %s: error %q, health after %q", f.Index, f.Type, f.Err, f.HealthAfter)
+		}
+	}
+}
