@@ -22,9 +22,10 @@ type Call struct {
 	Done          chan *Call // receives the call when it is complete
 	// Sent reports whether the request was handed to the connection. A call
 	// that ends with Sent false was surely not executed.
-	Sent bool
-	h    codec.Header // the request header, kept here to spare an allocation
-	stop func() bool  // stops watching the call's context
+	Sent   bool
+	h      codec.Header // the request header, kept here to spare an allocation
+	stop   func() bool  // stops watching the call's context
+	byCall bool         // made by Client.Call, whose caller waits for it
 }
 
 // done signals completion without ever blocking the caller: like net/rpc,
@@ -48,14 +49,20 @@ type Client struct {
 	closed     chan struct{} // closed when the client can no longer call
 	npend      atomic.Int32  // calls in the pending table, read without the lock
 	maxPending int
+	input      *callerInput  // nil when callers never read (see clientread.go)
+	wakeReader chan struct{} // gives the reading role to receive
+	linger     *time.Timer   // gives a vacant reading role to receive
+	header     codec.Header  // the reply header being read, owned by the reading role
 
-	mu       sync.Mutex // protects following
-	seq      uint64
-	pending  map[uint64]*Call
-	peak     int  // most calls pending since the map was made
-	closing  bool // user has called Close
-	shutdown bool // the connection broke
-	err      error
+	mu        sync.Mutex // protects following
+	seq       uint64
+	pending   map[uint64]*Call
+	peak      int  // most calls pending since the map was made
+	role      int8 // who reads (see clientread.go)
+	lingering bool // linger is running
+	closing   bool // user has called Close
+	shutdown  bool // the connection broke
+	err       error
 }
 
 var _ io.Closer = (*Client)(nil)
@@ -68,6 +75,9 @@ func (c *Client) Close() error {
 		return ErrShutdown
 	}
 	c.closing = true
+	if c.role == roleVacant {
+		c.wakeReaderLocked() // to see the connection end
+	}
 	c.mu.Unlock()
 	return c.cc.Close()
 }
@@ -88,17 +98,19 @@ func (c *Client) Closed() <-chan struct{} { return c.closed }
 // that already ended or a full table with an error wrapping ErrNotSent.
 // Every field another goroutine reads is written here, under the lock
 // that publishes the call: from then on the call may be completed, and
-// read, by the reader, a cancellation or terminateCalls.
-func (c *Client) registerCall(ctx context.Context, call *Call) error {
+// read, by the reader, a cancellation or terminateCalls. A vacant reading
+// role goes to the caller of Client.Call (reads), who then holds it, or
+// to the reader goroutine.
+func (c *Client) registerCall(ctx context.Context, call *Call, reads bool) (holds bool, err error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	switch {
 	case c.closing || c.shutdown:
-		return ErrShutdown
+		return false, ErrShutdown
 	case ctx.Err() != nil:
-		return fmt.Errorf("%w: %w", ErrNotSent, callContextError(ctx))
+		return false, fmt.Errorf("%w: %w", ErrNotSent, callContextError(ctx))
 	case len(c.pending) >= c.maxPending:
-		return fmt.Errorf("%w: %w (%d)", ErrNotSent, ErrTooManyPending, c.maxPending)
+		return false, fmt.Errorf("%w: %w (%d)", ErrNotSent, ErrTooManyPending, c.maxPending)
 	}
 	c.seq++
 	call.Seq = c.seq
@@ -107,7 +119,15 @@ func (c *Client) registerCall(ctx context.Context, call *Call) error {
 	c.pending[call.Seq] = call
 	c.peak = max(c.peak, len(c.pending))
 	c.npend.Add(1)
-	return nil
+	if c.role != roleVacant {
+		return false, nil
+	}
+	if reads {
+		c.role = roleCaller
+		return true, nil
+	}
+	c.wakeReaderLocked()
+	return false, nil
 }
 
 func (c *Client) removeCall(seq uint64) *Call {
@@ -135,9 +155,14 @@ func (c *Client) deleteLocked(seq uint64) {
 const shrinkAfter = 1024
 
 // terminateCalls fails every pending call once the connection broke.
+// Only the reading role's holder calls it.
 func (c *Client) terminateCalls(err error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if c.shutdown {
+		return
+	}
+	c.linger.Stop()
 	c.shutdown = true
 	c.err = err
 	close(c.closed)
@@ -150,35 +175,6 @@ func (c *Client) terminateCalls(err error) {
 	}
 }
 
-// receive reads replies until the connection ends.
-func (c *Client) receive() {
-	var err error
-	var h codec.Header
-	for err == nil {
-		h = codec.Header{}
-		if err = c.cc.ReadHeader(&h); err != nil {
-			break
-		}
-		call := c.removeCall(h.Seq)
-		switch {
-		case call == nil:
-			// The call timed out or was cancelled: read and drop its reply.
-			err = c.cc.ReadBody(nil)
-		case h.Error != "":
-			call.Error = ServerError(h.Error)
-			err = c.cc.ReadBody(nil)
-			call.done()
-		default:
-			if rerr := c.cc.ReadBody(call.Reply); rerr != nil {
-				call.Error = fmt.Errorf("geerpc: reading reply body: %w", rerr)
-				err = fatalOnly(rerr)
-			}
-			call.done()
-		}
-	}
-	c.terminateCalls(err)
-}
-
 // fatalOnly keeps err when the stream is unusable after it, else nil.
 func fatalOnly(err error) error {
 	if fatalReadError(err) {
@@ -188,12 +184,14 @@ func fatalOnly(err error) error {
 }
 
 // send registers and writes one call; a call refused or not written is
-// completed here.
-func (c *Client) send(ctx context.Context, call *Call) {
-	if err := c.registerCall(ctx, call); err != nil {
+// completed here. It reports whether the caller holds the reading role,
+// which only a Call that reads (reads) may get.
+func (c *Client) send(ctx context.Context, call *Call, reads bool) bool {
+	holds, err := c.registerCall(ctx, call, reads)
+	if err != nil {
 		call.Error = err
 		call.done()
-		return
+		return false
 	}
 	if err := c.w.write(&call.h, call.Args, c.npend.Load() > 1); err != nil {
 		if c.removeCall(call.Seq) != nil { // still ours: nobody completed it
@@ -202,7 +200,12 @@ func (c *Client) send(ctx context.Context, call *Call) {
 			call.done()
 		}
 		_ = c.cc.Close()
+		if holds {
+			c.handRole(roleBackground) // to see the connection end
+		}
+		return false
 	}
+	return holds
 }
 
 // Go invokes the function asynchronously. It returns the Call structure
@@ -222,7 +225,7 @@ func (c *Client) GoContext(ctx context.Context, serviceMethod string, args, repl
 		// it; after, cancelCall finds it pending. Both hold c.mu.
 		call.stop = context.AfterFunc(ctx, func() { c.cancelCall(ctx, call) })
 	}
-	c.send(ctx, call)
+	c.send(ctx, call, false)
 	return call
 }
 
@@ -249,6 +252,7 @@ var callPool = sync.Pool{New: func() any { return &Call{Done: make(chan *Call, 1
 func getCall(ctx context.Context, serviceMethod string, args, reply any) *Call {
 	call := callPool.Get().(*Call)
 	call.ServiceMethod, call.Args, call.Reply = serviceMethod, args, reply
+	call.byCall = true
 	call.setDeadline(ctx)
 	return call
 }
@@ -285,7 +289,10 @@ func callContextError(ctx context.Context) error {
 func (c *Client) Call(ctx context.Context, serviceMethod string, args, reply any) error {
 	call := getCall(ctx, serviceMethod, args, reply)
 	defer putCall(call)
-	c.send(ctx, call)
+	if c.send(ctx, call, c.input != nil) && c.readOwn(ctx, call) {
+		<-call.Done
+		return call.Error
+	}
 	ctxDone := ctx.Done()
 	if ctxDone == nil {
 		<-call.Done
@@ -327,11 +334,26 @@ func newClient(conn net.Conn, opt Option, deadline time.Time) (*Client, error) {
 		}
 		_ = conn.SetWriteDeadline(time.Time{})
 	}
-	cc := codec.New(opt.CodecType, conn, codec.Options{MaxMessageSize: opt.MaxMessageSize})
 	c := &Client{
-		cc: cc, opt: opt, w: newMsgWriter(cc), closed: make(chan struct{}),
+		opt: opt, closed: make(chan struct{}), wakeReader: make(chan struct{}, 1),
 		pending: make(map[uint64]*Call), maxPending: limitOr(opt.MaxPending, 65_536),
 	}
+	var rwc io.ReadWriteCloser = conn
+	if callersMayRead(conn, opt) {
+		c.input = newCallerInput(conn)
+		rwc = codecConn{Conn: conn, in: c.input}
+	}
+	c.cc = codec.New(opt.CodecType, rwc, codec.Options{MaxMessageSize: opt.MaxMessageSize})
+	c.w = newMsgWriter(c.cc)
+	c.linger = time.AfterFunc(time.Hour, c.lingered)
+	c.linger.Stop()
+	c.wakeReaderLocked() // the reader goroutine reads first
 	go c.receive()
 	return c, nil
+}
+
+// callersMayRead reports whether callers can read their own replies on
+// conn with the codec of opt (see clientread.go).
+func callersMayRead(conn net.Conn, opt Option) bool {
+	return opt.CodecType == codec.GobType && conn.SetReadDeadline(time.Time{}) == nil
 }

@@ -13,7 +13,7 @@ func TestPendingTableShrinksAfterABurst(t *testing.T) {
 	calls := make([]*Call, shrinkAfter+1)
 	for i := range calls {
 		calls[i] = new(Call)
-		if err := c.registerCall(context.Background(), calls[i]); err != nil {
+		if _, err := c.registerCall(context.Background(), calls[i], false); err != nil {
 			t.Fatal(err)
 		}
 	}

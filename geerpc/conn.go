@@ -138,12 +138,18 @@ func (sc *serverConn) serve() {
 		<-sc.readEnded // the reading role went on to another goroutine
 	}
 	sc.handoff.Stop()
-	if !sc.stopping.Load() {
-		sc.cancel() // the client is gone: the contexts of its calls in flight end, as documented
-	}
+	sc.readingEnded()
 	sc.workers.close()
 	sc.drain()
 	sc.close()
+}
+
+// readingEnded ends the contexts of the calls in flight, as documented,
+// when the client is gone (rather than the server stopping).
+func (sc *serverConn) readingEnded() {
+	if !sc.stopping.Load() {
+		sc.cancel()
+	}
 }
 
 // read reads requests and runs a lone one itself (see inline.go), or hands

@@ -22,11 +22,13 @@ type Args struct{ Num1, Num2 int }
 // Foo is the test service.
 type Foo struct {
 	sleeps atomic.Int64  // Sleep calls that started
+	waits  atomic.Int64  // Wait calls that started
 	gate   chan struct{} // Wait returns once it is closed
 }
 
 // Wait blocks until the test closes the gate.
 func (f *Foo) Wait(args Args, reply *int) error {
+	f.waits.Add(1)
 	<-f.gate
 	return nil
 }

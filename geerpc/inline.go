@@ -60,9 +60,12 @@ func (sc *serverConn) handOff() {
 }
 
 // readOn reads in place of a goroutine that handed the role on; if reading
-// ends here, it tells serve, which waits for that to finish the connection.
+// ends here, it ends the contexts of the calls in flight (serve may be
+// running one of them inline) and tells serve, which waits for that to
+// finish the connection.
 func (sc *serverConn) readOn() {
 	if sc.read() {
+		sc.readingEnded()
 		close(sc.readEnded)
 	}
 }
