@@ -34,29 +34,16 @@ func (r *Result) returned(f FaultRecord, name string, bound time.Duration, want 
 	const invariant = "back in discovery after the heal"
 	healed, end := f.End, r.Scenario.Load.Duration.D()
 	scope := fmt.Sprintf("fault #%d %s %s", f.Index, f.Type, name)
-	lo, hi, missing, slow := time.Duration(1<<62), time.Duration(0), 0, 0
-	d := &doubts{stalls: &r.Stalls}
-	for i := range r.Variants {
-		at, ok := listedFrom(r.raw[i].members, name, healed)
-		if !ok {
-			missing++
-			continue
-		}
-		lo, hi = min(lo, at-healed), max(hi, at-healed)
-		if at-healed > bound {
-			slow++
-			d.excused(healed, at)
-		}
-	}
-	if missing > 0 && end-healed < bound {
+	sp := r.delays(healed, bound, func(i int) (time.Duration, bool) { return listedFrom(r.raw[i].members, name, healed) })
+	switch {
+	case sp.missing > 0 && end-healed < bound:
 		return Verdict{Invariant: invariant, Scope: scope, Status: StatusInfo, Want: want,
-			Measured: fmt.Sprintf("%d of %d variants not yet when the load ended %s after the heal", missing, len(r.Variants), fmtDur(end-healed))}
+			Measured: fmt.Sprintf("%d of %d variants not yet when the load ended %s after the heal", sp.missing, len(r.Variants), fmtDur(end-healed))}
+	case sp.missing > 0:
+		return verdict(false, invariant, scope, want, "%d of %d variants never listed it again", sp.missing, len(r.Variants))
 	}
-	if missing > 0 {
-		return verdict(false, invariant, scope, want, "%d of %d variants never listed it again", missing, len(r.Variants))
-	}
-	return timedVerdict(slow == 0, slow == d.n, d, invariant, scope, want,
-		"listed again %s..%s after the heal (%d variants)", fmtDur(lo), fmtDur(hi), len(r.Variants))
+	return timedVerdict(sp.slow == 0, sp.slow == sp.d.n, sp.d, invariant, scope, want,
+		"listed again %s..%s after the heal (%d variants)", fmtDur(sp.lo), fmtDur(sp.hi), len(r.Variants))
 }
 
 // listedFrom returns when name was first in the view at or after t: t

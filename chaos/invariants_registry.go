@@ -34,26 +34,41 @@ var evictFaults = []scenario.FaultType{scenario.FaultDeadHeartbeat, scenario.Fau
 // took its lease) every variant's discovery took to drop it.
 func (r *Result) eviction(f FaultRecord, name string, bound time.Duration, want string) Verdict {
 	from, to := window(f)
-	lo, hi, missing, slow := time.Duration(1<<62), time.Duration(0), 0, 0
-	d := &doubts{stalls: &r.Stalls}
+	sp := r.delays(from, bound, func(i int) (time.Duration, bool) { return leftAt(r.raw[i].members, name, from, to) })
+	scope := fmt.Sprintf("fault #%d %s %s", f.Index, f.Type, name)
+	if sp.missing > 0 {
+		return verdict(false, "evicted from discovery", scope, want, "%d of %d variants never saw it leave", sp.missing, len(r.Variants))
+	}
+	return timedVerdict(sp.slow == 0, sp.slow == sp.d.n, sp.d, "evicted from discovery", scope, want,
+		"left discovery %s..%s after the fault (%d variants)", fmtDur(sp.lo), fmtDur(sp.hi), len(r.Variants))
+}
+
+// spread is how long after a moment an event came, over the variants: the
+// least and largest delays, the variants it never came to, and those it
+// came to later than a bound (the stalls that overlapped those in d).
+type spread struct {
+	lo, hi        time.Duration
+	missing, slow int
+	d             *doubts
+}
+
+// delays measures the delay after from of the event that at finds in
+// variant i, against bound.
+func (r *Result) delays(from, bound time.Duration, at func(i int) (time.Duration, bool)) spread {
+	sp := spread{lo: 1 << 62, d: &doubts{stalls: &r.Stalls}}
 	for i := range r.Variants {
-		at, ok := leftAt(r.raw[i].members, name, from, to)
+		t, ok := at(i)
 		if !ok {
-			missing++
+			sp.missing++
 			continue
 		}
-		lo, hi = min(lo, at-from), max(hi, at-from)
-		if at-from > bound {
-			slow++
-			d.excused(from, at)
+		sp.lo, sp.hi = min(sp.lo, t-from), max(sp.hi, t-from)
+		if t-from > bound {
+			sp.slow++
+			sp.d.excused(from, t)
 		}
 	}
-	scope := fmt.Sprintf("fault #%d %s %s", f.Index, f.Type, name)
-	if missing > 0 {
-		return verdict(false, "evicted from discovery", scope, want, "%d of %d variants never saw it leave", missing, len(r.Variants))
-	}
-	return timedVerdict(slow == 0, slow == d.n, d, "evicted from discovery", scope, want,
-		"left discovery %s..%s after the fault (%d variants)", fmtDur(lo), fmtDur(hi), len(r.Variants))
+	return sp
 }
 
 // leftAt returns when name first left the view in [from, to).
