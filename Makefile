@@ -12,10 +12,10 @@ SOAK     ?= 10m
 RATE     ?= 3000
 D        ?= 10s
 CLUSTER  ?= inproc
-# The scenarios a process cluster can apply: every built-in but reply-drops (call
-# faults act inside in-process handlers) and dead-heartbeat (a geerpc serve child
-# heartbeats by itself), and the processes-only ones.
-PROCS_SCENARIOS := blackhole,registry-down,restart,slow-instance,zombie,chaos/scenarios/procs/*.json
+# The scenarios of a process cluster: every built-in (call faults and dead
+# heartbeats reach a geerpc serve child through its -faults control service) and
+# the processes-only ones.
+PROCS_SCENARIOS := chaos/scenarios/*.json,chaos/scenarios/procs/*.json
 # Every module of the workspace (go.work): the root, the core, the etcd registry.
 PKGS     := ./... ./geerpc/... ./geerpc/registry/etcdregistry/...
 

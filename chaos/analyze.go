@@ -12,14 +12,9 @@ import (
 // may be and still count as recovered.
 const recoveryTolerance = 0.01
 
-// collect reads the records of every variant into r.
-func (r *Result) collect(s *scenario.Scenario, c *cluster, vs []*variant) {
-	dropped := map[uint64]scenario.FaultType{}
-	for _, in := range c.ins {
-		for k, t := range in.inj.Dropped() {
-			dropped[k] = t
-		}
-	}
+// collect reads the records of every variant into r; dropped holds the
+// keys of the calls whose reply or request a fault dropped.
+func (r *Result) collect(s *scenario.Scenario, dropped map[uint64]scenario.FaultType, vs []*variant) {
 	for _, v := range vs {
 		all, samples := v.rec.records()
 		views, picks := v.bal.snapshot()

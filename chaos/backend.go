@@ -14,8 +14,9 @@ var ErrNotApplicable = errors.New("chaos: fault not applicable here")
 
 // CheckApplicable returns an error naming every fault of s the cluster of
 // co cannot apply, before anything starts: in process an instance cannot
-// be frozen; as processes the harness cannot reach into a child's handlers
-// (call faults) nor stop its heartbeat alone (dead_heartbeat).
+// be frozen; against a user's deployment the harness started no process,
+// so only link faults apply. Processes the harness starts take every fault:
+// call faults and dead heartbeats through their control service.
 func CheckApplicable(s *scenario.Scenario, co ClusterOptions) error {
 	var errs []error
 	for i, f := range s.Faults {
@@ -35,13 +36,8 @@ func CheckApplicable(s *scenario.Scenario, co ClusterOptions) error {
 
 // notApplicable says why fault type t cannot be applied on backend b, or "".
 func notApplicable(t scenario.FaultType, b geecluster.Backend) string {
-	switch {
-	case b == geecluster.InProcess && t == scenario.FaultFreeze:
+	if b == geecluster.InProcess && t == scenario.FaultFreeze {
 		return "needs instances as processes (-cluster procs) to send them SIGSTOP"
-	case b == geecluster.Processes && t.Class() == scenario.ClassCall:
-		return "a call fault acts inside an instance's handlers, which only in-process instances expose"
-	case b == geecluster.Processes && t == scenario.FaultDeadHeartbeat:
-		return "a geerpc serve child heartbeats by itself; use freeze to stop its heartbeats"
 	}
 	return ""
 }

@@ -15,9 +15,12 @@ func TestFaultsAFlavourCannotApplyAreRefusedByName(t *testing.T) {
 	s := validScenario()
 	s.Thresholds = scenario.Thresholds{}
 	s.Faults = []scenario.FaultSpec{{Type: scenario.FaultDropReply, Instances: []string{"a"}, Fraction: 0.1, Start: scenario.Duration(time.Second), End: scenario.Duration(2 * time.Second)}}
-	err := CheckApplicable(s, ClusterOptions{Backend: geecluster.Processes})
+	if err := CheckApplicable(s, ClusterOptions{Backend: geecluster.Processes}); err != nil {
+		t.Errorf("call fault on processes the harness starts: %v", err)
+	}
+	err := CheckApplicable(s, ClusterOptions{Registry: "http://127.0.0.1:1"})
 	if !errors.Is(err, ErrNotApplicable) || !strings.Contains(err.Error(), "faults[0] drop_reply") {
-		t.Errorf("call fault on processes: %v", err)
+		t.Errorf("call fault on a user's deployment: %v", err)
 	}
 	if err := CheckApplicable(s, ClusterOptions{}); err != nil {
 		t.Errorf("call fault in process: %v", err)

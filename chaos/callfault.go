@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/geerpclab/geerpc/chaos/scenario"
+	geecluster "github.com/geerpclab/geerpc/cluster"
 	"github.com/geerpclab/geerpc/geerpc"
 )
 
@@ -18,15 +19,9 @@ type CallFault struct {
 	Delay    time.Duration      // FaultDelay: added before the method runs
 }
 
-// CallStats counts what a CallInjector did.
-type CallStats struct {
-	Calls           int64 `json:"calls"`            // calls that reached the services
-	Executed        int64 `json:"executed"`         // of which the method ran
-	Delayed         int64 `json:"delayed"`          // delay faults applied
-	Aborted         int64 `json:"aborted"`          // answered ErrInjectedAbort
-	RepliesDropped  int64 `json:"replies_dropped"`  // ran, no reply sent
-	RequestsDropped int64 `json:"requests_dropped"` // never ran, no reply sent
-}
+// CallStats counts what a CallInjector did. It is the cluster package's
+// type, which also carries the counts of a geerpc serve child's injector.
+type CallStats = geecluster.CallStats
 
 // CallInjector applies call faults to the calls of one instance, as a server
 // middleware would. Whether a fault hits a call is a hash of the seed, the

@@ -58,14 +58,17 @@ type cluster struct {
 func startCluster(ctx context.Context, s *scenario.Scenario, seed uint64, co ClusterOptions) (*cluster, error) {
 	c := &cluster{s: s, names: map[string]string{}}
 	for i, spec := range s.Instances {
-		c.ins = append(c.ins, &instance{spec: spec, inj: NewCallInjector(seed + uint64(i)*0x1000193),
-			svc: demo.New(demo.Config{Instance: spec.Name})})
+		in := &instance{spec: spec, inj: NewCallInjector(seed + uint64(i)*0x1000193), svc: demo.New(demo.Config{Instance: spec.Name})}
+		if co.Backend == geecluster.Processes {
+			in.calls = newProcCalls(seed + uint64(i)*0x1000193)
+		}
+		c.ins = append(c.ins, in)
 	}
 	if co.remote() {
 		return c, c.attach(ctx, co)
 	}
 	opts := geecluster.Options{Backend: co.Backend, Binary: co.Binary, TTL: s.Registry.TTLOrDefault(), Heartbeat: s.Registry.HeartbeatOrDefault(),
-		ListTimeout: 10 * time.Second, NewServer: c.newServer, Registry: registryKind(s.Registry)}
+		ListTimeout: 10 * time.Second, NewServer: c.newServer, Registry: registryKind(s.Registry), Faults: needsControl(s)}
 	front, err := c.linker(ctx, co)
 	if err != nil {
 		return nil, err
@@ -229,7 +232,7 @@ func (c *cluster) applyOn(ctx context.Context, in *instance, id int, f scenario.
 	case scenario.ClassLink:
 		return in.proxy.Apply(linkFault(f))
 	case scenario.ClassCall:
-		return in.inj.Set(id, CallFault{Type: f.Type, Fraction: f.Fraction, Delay: f.Delay.D()})
+		return in.setCall(ctx, id, CallFault{Type: f.Type, Fraction: f.Fraction, Delay: f.Delay.D()})
 	}
 	switch f.Type {
 	case scenario.FaultDeadHeartbeat:
@@ -237,12 +240,14 @@ func (c *cluster) applyOn(ctx context.Context, in *instance, id int, f scenario.
 	case scenario.FaultFreeze:
 		return in.c.Freeze()
 	case scenario.FaultZombie:
+		err := in.keepCalls(ctx)
 		if !c.procs() {
 			in.proxy.Stop() // in process, the host's connections go with it
 		}
 		in.c.Kill()
+		return err
 	case scenario.FaultKill:
-		return c.stop(ctx, in)
+		return errors.Join(in.keepCalls(ctx), c.stop(ctx, in))
 	case scenario.FaultLeaseLoss:
 		_, err := in.c.LoseLease(ctx)
 		return err
@@ -282,8 +287,7 @@ func (c *cluster) clearOn(ctx context.Context, in *instance, id int, f scenario.
 	case scenario.ClassLink:
 		return in.proxy.Clear(linkFault(f))
 	case scenario.ClassCall:
-		in.inj.Remove(id)
-		return nil
+		return in.removeCall(ctx, id)
 	}
 	switch f.Type {
 	case scenario.FaultDeadHeartbeat:
@@ -299,6 +303,7 @@ func (c *cluster) clearOn(ctx context.Context, in *instance, id int, f scenario.
 		if err := in.c.Restart(ctx); err != nil {
 			return fmt.Errorf("%w: restart %s: %w", ErrFault, in.spec.Name, err)
 		}
+		return in.restoreCalls(ctx)
 	}
 	return nil
 }

@@ -7,11 +7,13 @@ import (
 )
 
 // instance is one member of a scenario's cluster: the cluster package's
-// instance, the call faults of its server (in process only) and the link
-// it is reached through.
+// instance, the call faults of its server (its injector in process, its
+// child's through the control service as a process) and the link it is
+// reached through.
 type instance struct {
 	spec  scenario.InstanceSpec
 	inj   *CallInjector
+	calls *procCalls // the call faults of a geerpc serve child; nil in process
 	svc   *demo.Services
 	proxy link                 // set once by the cluster's Front hook
 	c     *geecluster.Instance // set once Start returned

@@ -19,8 +19,12 @@ type Result struct {
 	Resources   Resources          `json:"resources"`
 	Stalls      Stalls             `json:"stalls"`
 	Faults      []FaultRecord      `json:"faults"`
-	Variants    []VariantResult    `json:"variants"`
-	Verdicts    []Verdict          `json:"verdicts"`
+	// CallFaults is what the call faults did on each instance, by name
+	// (in process its injector's counts, as processes its child's); only
+	// for scenarios with call faults.
+	CallFaults map[string]CallStats `json:"call_faults,omitempty"`
+	Variants   []VariantResult      `json:"variants"`
+	Verdicts   []Verdict            `json:"verdicts"`
 
 	raw []variantData // what judge reads; not in the JSON
 }

@@ -113,7 +113,14 @@ func execute(ctx context.Context, s *scenario.Scenario, res *Result, opts Option
 	var sw stallWatch
 	drive(ctx, s, c, clk, vs, res.Faults, &sw, log)
 	res.Stalls = sw.stalls()
-	res.collect(s, c, vs)
+	stats, dropped, err := c.callReports(context.WithoutCancel(ctx))
+	if err != nil {
+		log.Warn("chaos: call-fault counts incomplete", "err", err)
+	}
+	if hasCallFaults(s) {
+		res.CallFaults = stats
+	}
+	res.collect(s, dropped, vs)
 	return nil
 }
 

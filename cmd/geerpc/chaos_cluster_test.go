@@ -17,7 +17,7 @@ func TestChaosRefusesWhatTheClusterCannotDoBeforeStarting(t *testing.T) {
 		{"deployment without toxiproxy", []string{"chaos", "-scenario", "slow-instance", "-registry", "127.0.0.1:9999"}, "-registry needs -toxiproxy"},
 		{"process fault on a deployment", []string{"chaos", "-scenario", "zombie", "-registry", "127.0.0.1:9999", "-toxiproxy", "http://127.0.0.1:8474"}, `faults[0] zombie: the harness did not start`},
 		{"toxiproxy off loopback", []string{"chaos", "-scenario", "zombie", "-cluster", "procs", "-toxiproxy", "http://10.1.2.3:8474"}, "want a loopback URL"},
-		{"call fault on processes", []string{"chaos", "-scenario", "reply-drops", "-cluster", "procs"}, `scenario "reply-drops": faults[0] drop_reply`},
+		{"call fault on a deployment", []string{"chaos", "-scenario", "reply-drops", "-registry", "127.0.0.1:9999", "-toxiproxy", "http://127.0.0.1:8474"}, `scenario "reply-drops": faults[0] drop_reply: the harness did not start`},
 		{"no such built-in", []string{"chaos", "-scenario", "slowish"}, "no built-in scenario"},
 	}
 	for _, tt := range tests {
