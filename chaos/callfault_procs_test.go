@@ -3,7 +3,7 @@ package chaos
 import (
 	"context"
 	"slices"
-		"testing"
+	"testing"
 	"time"
 
 	"github.com/geerpclab/geerpc/chaos/scenario"
