@@ -131,10 +131,6 @@ func RemoteCluster(registryURL string, instances []string) (*Cluster, error) {
 	return nil, errors.New("bench: a remote cluster needs a registry URL or instances")
 }
 
-// Local reports whether the cluster was started by this run, so that its
-// latency can be set.
-func (c *Cluster) Local() bool { return c.cl != nil }
-
 // Size returns the number of instances of a started cluster, else 0.
 func (c *Cluster) Size() int {
 	if c.cl == nil {
