@@ -59,10 +59,13 @@ var faultTypes = []FaultType{
 }
 
 // exclusive reports whether faults of types a and b may not overlap on the
-// same instance: two of the same type, or a death (zombie, kill) with
-// anything else that changes the instance's life or reachability.
+// same instance: two of the same type, a death (zombie, kill) with anything
+// else that changes the instance's life or reachability, or a lease loss
+// with another lifecycle fault (its heal would register an instance whose
+// heartbeats another fault holds).
 func exclusive(a, b FaultType) bool {
 	dies := func(t FaultType) bool { return t == FaultZombie || t == FaultKill }
 	life := func(t FaultType) bool { return t.Class() == ClassLifecycle || t == FaultDown }
-	return a == b || (dies(a) && life(b)) || (dies(b) && life(a))
+	lease := func(x, y FaultType) bool { return x == FaultLeaseLoss && y.Class() == ClassLifecycle }
+	return a == b || (dies(a) && life(b)) || (dies(b) && life(a)) || lease(a, b) || lease(b, a)
 }

@@ -39,6 +39,9 @@ func TestRegistryKindsTakeTheirOwnFaults(t *testing.T) {
 		{"a lease loss overlapping a death", func(s *scenario.Scenario) {
 			s.Faults = append(s.Faults, scenario.FaultSpec{Type: scenario.FaultZombie, Instances: []string{"a"}, Start: sec(2), End: sec(3)})
 		}, "faults[3].window", "overlaps faults[2] (lease_loss)"},
+		{"a lease loss overlapping a dead heartbeat", func(s *scenario.Scenario) {
+			s.Faults = append(s.Faults, scenario.FaultSpec{Type: scenario.FaultDeadHeartbeat, Instances: []string{"a"}, Start: sec(4), End: sec(6)})
+		}, "faults[3].window", "overlaps faults[2] (lease_loss)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
