@@ -15,11 +15,13 @@ import (
 )
 
 // ClusterOptions say where a run's instances run. The zero value runs them
-// in this process behind an embedded Toxiproxy.
+// in this process behind an embedded Toxiproxy. The registry is the
+// scenario's kind: the HTTP registry, or an etcd embedded in this process
+// for either backend.
 type ClusterOptions struct {
 	// Backend is geecluster.InProcess (the zero value) or geecluster.Processes:
-	// each instance a geerpc serve child, the registry a geerpc registry
-	// child, the links proxies of a Toxiproxy server.
+	// each instance a geerpc serve child, an HTTP registry a geerpc
+	// registry child, the links proxies of a Toxiproxy server.
 	Backend geecluster.Backend
 	// Binary is the geerpc binary of the process backend (see
 	// geecluster.Options.Binary).
