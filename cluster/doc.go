@@ -17,5 +17,7 @@
 // Both backends give instances the same life: Stop (graceful), Kill (no
 // goodbye), Restart on the same address, and for processes Freeze and Thaw
 // (SIGSTOP and SIGCONT). A Registry can go Down and come back Up on its
-// address.
+// address. Processes started with Options.Faults (`geerpc serve -faults`)
+// also take call faults and stop and resume their heartbeats through the
+// FaultControl service of control.go.
 package cluster
