@@ -115,3 +115,49 @@ func TestDeadHeartbeatOnAProcessEvictsItAndItReturns(t *testing.T) {
 		}
 	}
 }
+
+// TestCallFaultOutlivesARestartedProcess drops a fifth of c's replies
+// across a zombie of c: the restarted child gets the fault set again (some
+// calls started after the restart are dropped) and the counts of both
+// generations of the child add up to every dropped call the callers saw.
+func TestCallFaultOutlivesARestartedProcess(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds geerpc and runs child processes")
+	}
+	ms := func(n int) scenario.Duration { return scenario.Duration(time.Duration(n) * time.Millisecond) }
+	s := &scenario.Scenario{
+		Name: "drops-across-restart", Seed: testSeed(t),
+		Instances: []scenario.InstanceSpec{{Name: "a"}, {Name: "b"}, {Name: "c"}},
+		Modes:     []string{"round-robin"},
+		FailModes: []string{"failfast"},
+		Client:    scenario.ClientSpec{AttemptTimeout: ms(500), EjectAfter: -1, RetryRatio: -1},
+		Registry:  scenario.RegistrySpec{TTL: ms(1000), Heartbeat: ms(200), Refresh: ms(100)},
+		Load:      scenario.LoadSpec{Rate: 90, Duration: ms(6000), Timeout: ms(1000)},
+		Faults: []scenario.FaultSpec{
+			{Type: scenario.FaultDropReply, Instances: []string{"c"}, Start: ms(500), End: ms(5500), Fraction: 0.2},
+			{Type: scenario.FaultZombie, Instances: []string{"c"}, Start: ms(1500), End: ms(2500)},
+		},
+	}
+	if err := s.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	res := runProcs(t, s)
+	restarted := res.Faults[1].ClearedAt
+	var dropped, after int64
+	for _, d := range res.raw {
+		for _, c := range d.calls {
+			if _, ok := d.dropped[c.seq]; ok {
+				dropped++
+				if c.start > restarted {
+					after++
+				}
+			}
+		}
+	}
+	if c := res.CallFaults["c"]; c.RepliesDropped != dropped {
+		t.Errorf("c's generations say they dropped %d replies (%+v); the callers' records hold %d", c.RepliesDropped, c, dropped)
+	}
+	if after == 0 {
+		t.Errorf("no reply dropped after c restarted at %v: the fault was not set on the new child (%d dropped in all)", restarted, dropped)
+	}
+}
