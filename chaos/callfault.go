@@ -63,6 +63,20 @@ func (c *CallInjector) Set(id int, f CallFault) error {
 	return nil
 }
 
+// Reseed makes the draws use seed, as if the injector had been made with
+// it, for an injector made before its seed was known (geerpc serve
+// -faults learns it with the first fault). It fails while a fault is
+// active.
+func (c *CallInjector) Reseed(seed uint64) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.faults) > 0 {
+		return fmt.Errorf("%w: reseed with %d faults active", ErrFault, len(c.faults))
+	}
+	c.seed = seed
+	return nil
+}
+
 // Remove deactivates the fault of id.
 func (c *CallInjector) Remove(id int) {
 	c.mu.Lock()

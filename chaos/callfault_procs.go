@@ -22,7 +22,6 @@ type procCalls struct {
 
 	mu      sync.Mutex // protects following
 	active  map[int]geecluster.CallFault
-	used    bool                  // a fault was set on some generation of the child
 	carried geecluster.CallReport // what stopped generations reported
 }
 
@@ -34,7 +33,7 @@ func newProcCalls(seed uint64) *procCalls {
 func (p *procCalls) set(ctx context.Context, c *geecluster.Instance, id int, f CallFault) error {
 	cf := geecluster.CallFault{ID: id, Seed: p.seed, Type: string(f.Type), Fraction: f.Fraction, Delay: f.Delay}
 	p.mu.Lock()
-	p.active[id], p.used = cf, true
+	p.active[id] = cf
 	p.mu.Unlock()
 	return c.SetCallFault(ctx, cf)
 }
@@ -47,15 +46,8 @@ func (p *procCalls) remove(ctx context.Context, c *geecluster.Instance, id int) 
 	return c.RemoveCallFault(ctx, id)
 }
 
-// keep carries the report of the running child before it is stopped; a
-// child that never had a fault is not asked.
+// keep carries the report of the running child before it is stopped.
 func (p *procCalls) keep(ctx context.Context, c *geecluster.Instance) error {
-	p.mu.Lock()
-	used := p.used
-	p.mu.Unlock()
-	if !used {
-		return nil
-	}
 	r, err := c.CallReport(ctx)
 	if err != nil {
 		return err
@@ -83,10 +75,7 @@ func (p *procCalls) restore(ctx context.Context, c *geecluster.Instance) error {
 func (p *procCalls) report(ctx context.Context, c *geecluster.Instance) (CallStats, map[uint64]scenario.FaultType, error) {
 	var err error
 	cur := geecluster.CallReport{}
-	p.mu.Lock()
-	used := p.used
-	p.mu.Unlock()
-	if used && c.Running() {
+	if c.Running() {
 		cur, err = c.CallReport(ctx)
 	}
 	p.mu.Lock()

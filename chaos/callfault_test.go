@@ -186,3 +186,35 @@ func TestSetRejectsOtherFaults(t *testing.T) {
 		}
 	}
 }
+
+// TestReseedDrawsAsIfMadeWithTheSeed: an injector reseeded before its first
+// fault drops the very calls one made with that seed drops; with a fault
+// active, reseeding is refused.
+func TestReseedDrawsAsIfMadeWithTheSeed(t *testing.T) {
+	seed := testSeed(t)
+	made, reseeded := NewCallInjector(seed), NewCallInjector(seed+1)
+	if err := reseeded.Reseed(seed); err != nil {
+		t.Fatal(err)
+	}
+	f := CallFault{Type: scenario.FaultDropReply, Fraction: 0.5}
+	for _, inj := range []*CallInjector{made, reseeded} {
+		if err := inj.Set(1, f); err != nil {
+			t.Fatal(err)
+		}
+		for n := range uint64(200) {
+			_ = inj.Do(t.Context(), n, true, nil, func() error { return nil })
+		}
+	}
+	a, b := made.Dropped(), reseeded.Dropped()
+	if len(a) == 0 || len(a) != len(b) {
+		t.Fatalf("dropped %d and %d of 200 calls; want the same, some", len(a), len(b))
+	}
+	for k := range a {
+		if _, ok := b[k]; !ok {
+			t.Fatalf("call %d dropped by the injector made with the seed only", k)
+		}
+	}
+	if err := reseeded.Reseed(seed + 2); !errors.Is(err, ErrFault) {
+		t.Errorf("Reseed with a fault active: %v, want ErrFault", err)
+	}
+}

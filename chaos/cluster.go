@@ -61,7 +61,7 @@ func startCluster(ctx context.Context, s *scenario.Scenario, seed uint64, co Clu
 	c := &cluster{s: s, names: map[string]string{}}
 	for i, spec := range s.Instances {
 		in := &instance{spec: spec, inj: NewCallInjector(seed + uint64(i)*0x1000193), svc: demo.New(demo.Config{Instance: spec.Name})}
-		if co.Backend == geecluster.Processes {
+		if co.Backend == geecluster.Processes && needsControl(s) {
 			in.calls = newProcCalls(seed + uint64(i)*0x1000193)
 		}
 		c.ins = append(c.ins, in)

@@ -13,7 +13,7 @@ import (
 type instance struct {
 	spec  scenario.InstanceSpec
 	inj   *CallInjector
-	calls *procCalls // the call faults of a geerpc serve child; nil in process
+	calls *procCalls // the call faults of a geerpc serve -faults child; nil in process or without -faults
 	svc   *demo.Services
 	proxy link                 // set once by the cluster's Front hook
 	c     *geecluster.Instance // set once Start returned

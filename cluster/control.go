@@ -135,8 +135,8 @@ func (in *Instance) ClearCallFaults(ctx context.Context) error {
 }
 
 // CallReport returns what the call faults of the running process did
-// since its first fault was set, as SetCallFault. A restarted process
-// starts from nothing.
+// since it started, as SetCallFault. A restarted process starts from
+// nothing.
 func (in *Instance) CallReport(ctx context.Context) (CallReport, error) {
 	var r CallReport
 	err := in.control(ctx, "Report", 0, &r)

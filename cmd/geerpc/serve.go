@@ -175,8 +175,7 @@ func (in *instance) setup(proto string) error {
 		if err := checkFaultsAddr(in.cfg.addr, in.lis.Addr()); err != nil {
 			return err
 		}
-		in.faults = &callFaults{stop: in.stop}
-		opts.Interceptor = in.faults.intercept
+		in.faults, opts.Interceptor = newCallFaults(in.stop)
 	}
 	in.srv = geerpc.NewServerWithOptions(opts)
 	name := in.cfg.name

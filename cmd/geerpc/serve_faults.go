@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"net"
@@ -18,78 +17,64 @@ import (
 var errNoHeartbeats = errors.New("geerpc serve: no heartbeats to stop or start: serve with -registry")
 
 // callFaults are the call faults of geerpc serve -faults: chaos's injector,
-// made when the first fault is set, with that fault's seed. The server's
-// interceptor runs every call through it; the control service drives it.
+// through which the server runs every call (it acts on Echo.Echo and
+// Work.Sleep only, so the control service's own calls are neither faulted
+// nor counted). Its seed is the one the first fault set carries.
 type callFaults struct {
-	stop <-chan struct{} // closed when the instance stops: ends injected delays
+	inj *chaos.CallInjector
 
-	mu   sync.Mutex // protects following
-	inj  *chaos.CallInjector
-	ic   geerpc.Interceptor // inj's interceptor; nil until the first fault
-	seed uint64
+	mu     sync.Mutex // protects following
+	seeded bool
+	seed   uint64
 }
 
 var _ cluster.CallFaults = (*callFaults)(nil)
 
-// intercept is the server's interceptor: calls pass untouched until a fault
-// was set. The control service's own calls are never faulted nor counted:
-// the injector only acts on Echo.Echo and Work.Sleep.
-func (c *callFaults) intercept(ctx context.Context, call *geerpc.ServerCall, next func(context.Context) error) error {
-	c.mu.Lock()
-	ic := c.ic
-	c.mu.Unlock()
-	if ic == nil {
-		return next(ctx)
-	}
-	return ic(ctx, call, next)
+// newCallFaults returns the call faults of an instance and the server
+// interceptor that applies them; stop ends injected delays.
+func newCallFaults(stop <-chan struct{}) (*callFaults, geerpc.Interceptor) {
+	c := &callFaults{inj: chaos.NewCallInjector(0)}
+	return c, c.inj.Interceptor(0, stop)
 }
 
 // Set activates f; every fault must carry the seed of the first.
 func (c *callFaults) Set(f cluster.CallFault) error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	switch {
-	case c.inj == nil:
-		c.inj, c.seed = chaos.NewCallInjector(f.Seed), f.Seed
-		c.ic = c.inj.Interceptor(0, c.stop)
-	case f.Seed != c.seed:
-		return fmt.Errorf("geerpc serve: call fault %d: seed %d, but the faults of this instance draw with seed %d", f.ID, f.Seed, c.seed)
+	if err := c.useSeed(f.ID, f.Seed); err != nil {
+		return err
 	}
 	return c.inj.Set(f.ID, chaos.CallFault{Type: scenario.FaultType(f.Type), Fraction: f.Fraction, Delay: f.Delay})
 }
 
-// Remove deactivates the fault of id.
-func (c *callFaults) Remove(id int) {
-	if inj := c.injector(); inj != nil {
-		inj.Remove(id)
+// useSeed seeds the injector with the first fault's seed and refuses
+// another one later.
+func (c *callFaults) useSeed(id int, seed uint64) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	switch {
+	case !c.seeded:
+		if err := c.inj.Reseed(seed); err != nil {
+			return err
+		}
+		c.seeded, c.seed = true, seed
+	case seed != c.seed:
+		return fmt.Errorf("geerpc serve: call fault %d: seed %d, but the faults of this instance draw with seed %d", id, seed, c.seed)
 	}
+	return nil
 }
+
+// Remove deactivates the fault of id.
+func (c *callFaults) Remove(id int) { c.inj.Remove(id) }
 
 // Clear deactivates every fault.
-func (c *callFaults) Clear() {
-	if inj := c.injector(); inj != nil {
-		inj.Clear()
-	}
-}
+func (c *callFaults) Clear() { c.inj.Clear() }
 
-// Report returns what the faults did since the first was set.
+// Report returns what the faults did since the instance started.
 func (c *callFaults) Report() cluster.CallReport {
-	r := cluster.CallReport{Dropped: map[uint64]string{}}
-	inj := c.injector()
-	if inj == nil {
-		return r
-	}
-	r.Stats = cluster.CallStats(inj.Stats())
-	for k, t := range inj.Dropped() {
+	r := cluster.CallReport{Stats: c.inj.Stats(), Dropped: map[uint64]string{}}
+	for k, t := range c.inj.Dropped() {
 		r.Dropped[k] = string(t)
 	}
 	return r
-}
-
-func (c *callFaults) injector() *chaos.CallInjector {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.inj
 }
 
 // noHeartbeats is the heartbeat control of an instance that does not
