@@ -12,7 +12,7 @@ import (
 )
 
 // TestLeaseLossScenarioPasses runs the lease-loss scenario in process and
-// its variant with geerpc serve children: the instance leaves every view
+// with geerpc serve children: the instance leaves every view
 // and comes back after the heal, it answers before and after, every call
 // ends once in time and no child is left.
 func TestLeaseLossScenarioPasses(t *testing.T) {
@@ -30,7 +30,7 @@ func TestLeaseLossScenarioPasses(t *testing.T) {
 		co   ClusterOptions
 	}{
 		{"scenarios/lease-loss.json", ClusterOptions{}},
-		{"scenarios/procs/lease-loss-procs.json", ClusterOptions{Backend: geecluster.Processes, Binary: bin}},
+		{"scenarios/lease-loss.json", ClusterOptions{Backend: geecluster.Processes, Binary: bin}},
 	} {
 		t.Run(tt.co.Backend.String(), func(t *testing.T) {
 			s, err := scenario.Load(tt.path)
