@@ -81,7 +81,10 @@ func (c *callFaults) Report() cluster.CallReport {
 // heartbeat to an HTTP registry.
 type noHeartbeats struct{}
 
-func (noHeartbeats) StopHeartbeat() error  { return errNoHeartbeats }
+// StopHeartbeat says there is no heartbeat to stop.
+func (noHeartbeats) StopHeartbeat() error { return errNoHeartbeats }
+
+// StartHeartbeat says there is no heartbeat to start.
 func (noHeartbeats) StartHeartbeat() error { return errNoHeartbeats }
 
 // checkFaultsAddr refuses -faults on a listener others can reach: whoever
