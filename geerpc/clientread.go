@@ -114,9 +114,9 @@ func (r rawInput) Read(p []byte) (int, error) {
 }
 
 // codecConn is what a client's codec reads and writes when callers may
-// read: reads go through the callerInput.
+// read: reads go through the callerInput, writes through the callerOutput.
 type codecConn struct {
-	net.Conn
+	outputConn
 	in *callerInput
 }
 

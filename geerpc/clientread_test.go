@@ -212,3 +212,82 @@ func waitUntil(t *testing.T, what string, cond func() bool) {
 		}
 	}
 }
+
+// A call whose request cannot be written, because the server stopped
+// reading, ends at its deadline rather than when the write unblocks; so
+// does a call queued behind it. Their bytes are written once the server
+// reads again, whole: the connection goes on serving calls.
+func TestCallBlockedInWriteEndsAtItsDeadline(t *testing.T) {
+	srv, _ := newFooServer(t, geerpc.ServerOptions{})
+	lis := &gatedListener{Listener: listenTCP(t), gate: make(chan struct{})}
+	addr := serve(t, srv, lis)
+	open := sync.OnceFunc(func() { close(lis.gate) })
+	t.Cleanup(open)
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = conn.(*net.TCPConn).SetWriteBuffer(64 << 10)
+	c, err := geerpc.NewClient(conn, opt(codec.GobType))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.Close() })
+	big := make([]byte, 3<<20) // more than the sockets' buffers hold
+	for _, call := range []struct {
+		method string
+		args   any
+	}{{"Foo.Echo", big}, {"Foo.Sum", Args{1, 2}}} {
+		ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+		err := callWithin(t, 20*time.Second, func() error { return c.Call(ctx, call.method, call.args, new([]byte)) })
+		cancel()
+		if !errors.Is(err, context.DeadlineExceeded) {
+			t.Fatalf("%s with the server not reading: %v, want the deadline", call.method, err)
+		}
+	}
+	open()
+	callSum(t, c, 3, 4)
+}
+
+// callWithin runs call, failing the test if it has not returned in d (a
+// watchdog against a hang, not a bound on its duration).
+func callWithin(t *testing.T, d time.Duration, call func() error) error {
+	t.Helper()
+	errc := make(chan error, 1)
+	go func() { errc <- call() }()
+	select {
+	case err := <-errc:
+		return err
+	case <-time.After(d):
+		t.Fatalf("the call has not returned in %s", d)
+		return nil
+	}
+}
+
+// gatedListener's connections read nothing until gate is closed, so that
+// a client's writes to them block once the sockets' buffers are full.
+type gatedListener struct {
+	net.Listener
+	gate chan struct{}
+}
+
+func (l *gatedListener) Accept() (net.Conn, error) {
+	conn, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	// Small, but more than a loopback segment, or the window would not
+	// reopen promptly once the server reads.
+	_ = conn.(*net.TCPConn).SetReadBuffer(256 << 10)
+	return gatedConn{conn, l.gate}, nil
+}
+
+type gatedConn struct {
+	net.Conn
+	gate chan struct{}
+}
+
+func (c gatedConn) Read(p []byte) (int, error) {
+	<-c.gate
+	return c.Conn.Read(p)
+}

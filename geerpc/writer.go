@@ -34,6 +34,10 @@ type msgWriter struct {
 	cc codec.Codec
 	bw codec.BatchWriter // nil when the codec cannot batch
 
+	// limit, if set, makes the connection's writes end at the deadline of
+	// the message being written (see clientwrite.go); clients set it.
+	limit func(deadline int64)
+
 	mu        sync.Mutex // protects following; held while encoding and flushing
 	unflushed int
 	err       error
@@ -63,6 +67,7 @@ func newMsgWriter(cc codec.Codec) *msgWriter {
 // connection; after one, every write fails with it.
 func (w *msgWriter) write(h *codec.Header, body any, batch bool) error {
 	w.mu.Lock()
+	w.limitTo(h)
 	if w.err != nil || w.bw == nil {
 		defer w.mu.Unlock()
 		if w.err == nil {
@@ -85,7 +90,16 @@ func (w *msgWriter) write(h *codec.Header, body any, batch bool) error {
 	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	w.limitTo(h)
 	return w.flushLocked()
+}
+
+// limitTo makes the writes that follow end at h's deadline. w.mu must be
+// held.
+func (w *msgWriter) limitTo(h *codec.Header) {
+	if w.limit != nil {
+		w.limit(h.Deadline)
+	}
 }
 
 // flushLocked flushes what is buffered. w.mu must be held.
