@@ -29,12 +29,13 @@ const (
 // Who reads, at every moment: exactly one holder of the reading role, or
 // nobody while no call is pending. Client.role names the holder; it
 // changes only under Client.mu, in the functions below and in
-// registerCall, and only its holder reads or sets the read deadline:
+// registerCall, and only its holder reads or sets the read deadline (but
+// for callerInput.interrupt, which only a wait for a first byte heeds):
 //   - registerCall gives a vacant role to the Call registering, or, for a
 //     call made with Go or GoContext, to the reader goroutine;
 //   - a caller leaves when its call is done (the role goes vacant if
-//     nothing is pending, else to the reader goroutine), or when it stops
-//     waiting for the first byte of a reply (to the reader goroutine);
+//     nothing is pending, else to the reader goroutine), or when its
+//     context ended while it waited for a reply (to the reader goroutine);
 //   - the reader goroutine leaves the role vacant after completing a
 //     Call's reply with nothing pending;
 //   - a vacant role goes to the reader goroutine after readLinger, or at
@@ -44,7 +45,8 @@ const (
 // ownWait) and leaves the role when its context ends. Once a byte is
 // there it reads the whole reply, which the server sends in one write,
 // whatever its context does: a reply is never half-consumed by a caller
-// that gives up.
+// that gives up, and a caller ends at most one reply's transfer past its
+// deadline.
 
 // readWindow is how long a reading caller polls its context before it
 // watches it with context.AfterFunc (see ownWait). It bounds how late a
@@ -73,15 +75,20 @@ func newCallerInput(conn net.Conn) *callerInput {
 	return in
 }
 
+// setWaitDeadline sets the deadline (zero: none) of a wait for a first
+// byte that can be interrupted (cancellable).
+func (in *callerInput) setWaitDeadline(deadline time.Time, cancellable bool) {
+	if cancellable && in.br.Buffered() == 0 {
+		_ = in.conn.SetReadDeadline(deadline)
+	}
+}
+
 // waitFirstByte waits for a reply's first byte, consuming nothing. A wait
-// that can be interrupted (cancellable) ends at deadline (zero: none) or at
+// that can be interrupted (cancellable) ends at the deadline set or at
 // interrupt; any other ignores read deadlines.
-func (in *callerInput) waitFirstByte(deadline time.Time, cancellable bool) error {
+func (in *callerInput) waitFirstByte(cancellable bool) error {
 	if in.br.Buffered() > 0 {
 		return nil
-	}
-	if cancellable {
-		_ = in.conn.SetReadDeadline(deadline)
 	}
 	in.interruptible = cancellable
 	_, err := in.br.Peek(1)
@@ -131,11 +138,14 @@ func (c *Client) readOwn(ctx context.Context, call *Call) bool {
 	w := newOwnWait(ctx)
 	defer w.stopWatching()
 	for len(call.Done) == 0 {
+		// The deadline is set before the context is checked, so that an
+		// interruption after the check is not undone by the setting.
+		c.input.setWaitDeadline(w.deadline, w.cancellable)
 		if w.ended() {
 			c.handRole(roleBackground)
 			return false
 		}
-		err := c.input.waitFirstByte(w.deadline, w.cancellable)
+		err := c.input.waitFirstByte(w.cancellable)
 		if errors.Is(err, os.ErrDeadlineExceeded) {
 			if w.timedOut(c.input) {
 				c.handRole(roleBackground)
