@@ -6,9 +6,9 @@ import "errors"
 var (
 	// ErrInterrupted is wrapped by Run's error when its context ended before
 	// the soak did; the Result still holds what was measured.
-	ErrInterrupted = errors.New("soak: interrupted")
+	ErrInterrupted = errors.New("geerpc: soak: interrupted")
 	// ErrFailed is wrapped by the error of a Result whose checks failed.
-	ErrFailed = errors.New("soak: failed")
+	ErrFailed = errors.New("geerpc: soak: failed")
 	// ErrOptions is wrapped when Options are invalid.
-	ErrOptions = errors.New("soak: invalid options")
+	ErrOptions = errors.New("geerpc: soak: invalid options")
 )

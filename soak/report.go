@@ -19,7 +19,7 @@ func WriteJSON(w io.Writer, r *Result) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	if err := enc.Encode(r); err != nil {
-		return fmt.Errorf("soak: write JSON: %w", err)
+		return fmt.Errorf("geerpc: soak: write JSON: %w", err)
 	}
 	return nil
 }
@@ -65,7 +65,7 @@ func (r *Result) chaosView() *chaos.Result {
 // grew). It returns the paths written.
 func WriteReports(dir string, r *Result) ([]string, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, fmt.Errorf("soak: reports: %w", err)
+		return nil, fmt.Errorf("geerpc: soak: reports: %w", err)
 	}
 	files := []struct {
 		name  string
@@ -89,11 +89,11 @@ func WriteReports(dir string, r *Result) ([]string, error) {
 	for _, f := range files {
 		var b bytes.Buffer
 		if err := f.write(&b); err != nil {
-			return paths, fmt.Errorf("soak: %s: %w", f.name, err)
+			return paths, fmt.Errorf("geerpc: soak: %s: %w", f.name, err)
 		}
 		p := filepath.Join(dir, f.name)
 		if err := os.WriteFile(p, b.Bytes(), 0o644); err != nil {
-			return paths, fmt.Errorf("soak: %w", err)
+			return paths, fmt.Errorf("geerpc: soak: %w", err)
 		}
 		paths = append(paths, p)
 	}
@@ -108,20 +108,20 @@ func WriteReports(dir string, r *Result) ([]string, error) {
 func WritePage(dir string) error {
 	b, err := os.ReadFile(filepath.Join(dir, FileJSON))
 	if err != nil {
-		return fmt.Errorf("soak: %w", err)
+		return fmt.Errorf("geerpc: soak: %w", err)
 	}
 	var r Result
 	if err := json.Unmarshal(b, &r); err != nil {
-		return fmt.Errorf("soak: %s: %w", FileJSON, err)
+		return fmt.Errorf("geerpc: soak: %s: %w", FileJSON, err)
 	}
 	_, errB := os.Stat(filepath.Join(dir, FileBaseline))
 	_, errA := os.Stat(filepath.Join(dir, FileAfter))
 	var page bytes.Buffer
 	if err := WriteHTML(&page, &r, site.Nav(dir, site.Soak), errB == nil && errA == nil); err != nil {
-		return fmt.Errorf("soak: %s: %w", FileIndex, err)
+		return fmt.Errorf("geerpc: soak: %s: %w", FileIndex, err)
 	}
 	if err := os.WriteFile(filepath.Join(dir, FileIndex), page.Bytes(), 0o644); err != nil {
-		return fmt.Errorf("soak: %w", err)
+		return fmt.Errorf("geerpc: soak: %w", err)
 	}
 	return nil
 }

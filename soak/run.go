@@ -106,7 +106,7 @@ func (s *soak) start(ctx context.Context) error {
 	}
 	cl, err := chaos.StartCluster(ctx, specs, scenario.RegistrySpec{}, s.o.Seed)
 	if err != nil {
-		return fmt.Errorf("soak: start the cluster: %w", err)
+		return fmt.Errorf("geerpc: soak: start the cluster: %w", err)
 	}
 	s.cl, s.faulter = cl, cl
 	disc := xclient.NewGeeRegistryDiscoveryWithOptions(cl.RegistryURL(), xclient.GeeRegistryDiscoveryOptions{Interval: cl.Registry().Refresh.D(), EmptyHold: cl.Registry().TTL.D()})
@@ -133,7 +133,7 @@ func waitListed(ctx context.Context, disc *xclient.GeeRegistryDiscovery, n int) 
 			return nil
 		}
 		if !pause.For(ctx, 20*time.Millisecond) {
-			return fmt.Errorf("soak: discovery lists %d of %d instances: %w", len(addrs), n, errors.Join(err, ctx.Err()))
+			return fmt.Errorf("geerpc: soak: discovery lists %d of %d instances: %w", len(addrs), n, errors.Join(err, ctx.Err()))
 		}
 	}
 }
@@ -171,7 +171,7 @@ func (s *soak) saturate(ctx context.Context) error {
 	s.log.printf("soak: saturation %.0f ok calls/s (closed loop, %d workers, %s, p99 %s); soaking at %.0f/s",
 		m.Throughput, s.o.Workers, s.o.Saturation, m.Latency.P99, s.r.Rate)
 	if s.r.Rate < 1 && ctx.Err() == nil {
-		return fmt.Errorf("soak: saturation measured %.2f calls/s: too little to soak at", m.Throughput)
+		return fmt.Errorf("geerpc: soak: saturation measured %.2f calls/s: too little to soak at", m.Throughput)
 	}
 	return nil
 }
@@ -288,7 +288,7 @@ func (s *soak) load(ctx context.Context, phase string, lo loadgen.Options) (*loa
 	m, err := loadgen.Run(ctx, ledgerInvoker{inv: s.inv, l: l}, lo)
 	s.r.Peaks[phase] = peak
 	if err != nil {
-		return nil, fmt.Errorf("soak: %s load: %w", phase, err)
+		return nil, fmt.Errorf("geerpc: soak: %s load: %w", phase, err)
 	}
 	return m, nil
 }

@@ -86,7 +86,7 @@ func runLoadAgents(ctx context.Context, cfg *loadConfig, args []string, stdout, 
 }
 
 // errPartial is the error of a run that an agent did not complete.
-var errPartial = errors.New("partial run: an agent did not complete its share (see the agents' table)")
+var errPartial = errors.New("geerpc: partial run: an agent did not complete its share (see the agents' table)")
 
 // findAgents connects to -etcd and waits for -agents agents; too few is a
 // usage error naming how many were found.

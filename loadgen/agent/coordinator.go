@@ -157,7 +157,7 @@ func measureClock(ctx context.Context, cl *geerpc.Client) (offset, rtt time.Dura
 		var now int64
 		t0 := time.Now()
 		if err := cl.Call(ctx, ServiceName+".Clock", 0, &now); err != nil {
-			return 0, 0, fmt.Errorf("clock: %w", err)
+			return 0, 0, fmt.Errorf("geerpc: agent: clock: %w", err)
 		}
 		if d := time.Since(t0); d < rtt {
 			rtt = d
