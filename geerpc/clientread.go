@@ -179,11 +179,14 @@ type ownWait struct {
 	stop        func() bool // stops the AfterFunc, once set
 }
 
+// newOwnWait watches ctx. A context with a deadline can end: its Done,
+// whose channel a context makes on first use, is not called.
 func newOwnWait(ctx context.Context) ownWait {
-	w := ownWait{ctx: ctx, cancellable: ctx.Done() != nil}
+	d, hasDeadline := ctx.Deadline()
+	w := ownWait{ctx: ctx, cancellable: hasDeadline || ctx.Done() != nil}
 	if w.cancellable {
 		w.deadline, w.window = time.Now().Add(readWindow), true
-		if d, ok := ctx.Deadline(); ok && !d.After(w.deadline) {
+		if hasDeadline && !d.After(w.deadline) {
 			w.deadline, w.window = d, false
 		}
 	}
