@@ -67,14 +67,14 @@ func StartClusterOn(ctx context.Context, o ClusterOptions, weights []int) (*Clus
 	} else {
 		links, err := cluster.StartLinks(ctx, o.Toxiproxy)
 		if err != nil {
-			return nil, fmt.Errorf("bench: %w", err)
+			return nil, fmt.Errorf("geerpc: bench: %w", err)
 		}
 		c.links, c.latency, opts.Front = links, make([]time.Duration, len(weights)), links.Front
 	}
 	cl, err := cluster.Start(ctx, opts, specs)
 	if err != nil {
 		c.closeLinks()
-		return nil, fmt.Errorf("bench: starting the cluster: %w", err)
+		return nil, fmt.Errorf("geerpc: bench: starting the cluster: %w", err)
 	}
 	c.cl, c.stop = cl, func() { cl.Close(); c.closeLinks() }
 	for _, in := range cl.Instances() {
@@ -128,7 +128,7 @@ func RemoteCluster(registryURL string, instances []string) (*Cluster, error) {
 			return xclient.NewMultiServerDiscovery(instances)
 		}, stop: func() {}}, nil
 	}
-	return nil, errors.New("bench: a remote cluster needs a registry URL or instances")
+	return nil, errors.New("geerpc: bench: a remote cluster needs a registry URL or instances")
 }
 
 // Size returns the number of instances of a started cluster, else 0.

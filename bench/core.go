@@ -34,7 +34,7 @@ func (m *matrix) runPeers(ctx context.Context) ([]PeerCell, error) {
 				}
 				r, err := m.peerOnce(ctx, p, callers)
 				if err != nil {
-					return cells, fmt.Errorf("bench: %s with %d callers: %w", p.Name, callers, err)
+					return cells, fmt.Errorf("geerpc: bench: %s with %d callers: %w", p.Name, callers, err)
 				}
 				r.allocs -= harness.allocs
 				runs[i] = append(runs[i], r)

@@ -69,7 +69,7 @@ func echoOnce(ctx context.Context, c Caller, nonce uint64, payload []byte, lat *
 	err := c.Call(ctx, "Echo.Echo", demo.EchoArgs{Nonce: nonce, Payload: payload}, &reply)
 	*lat = append(*lat, time.Since(t0))
 	if err == nil && (reply.Nonce != nonce || len(reply.Payload) != len(payload)) {
-		err = fmt.Errorf("bench: reply for nonce %d carried nonce %d and %d bytes", nonce, reply.Nonce, len(reply.Payload))
+		err = fmt.Errorf("geerpc: bench: reply for nonce %d carried nonce %d and %d bytes", nonce, reply.Nonce, len(reply.Payload))
 	}
 	return err
 }

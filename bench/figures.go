@@ -42,7 +42,7 @@ func RenderPlots(dir string, r *Report) ([]Figure, error) {
 	for _, build := range figureFuncs {
 		p, f, ok, err := build(r)
 		if err != nil {
-			return figs, fmt.Errorf("bench: plot %s: %w", f.Name, err)
+			return figs, fmt.Errorf("geerpc: bench: plot %s: %w", f.Name, err)
 		}
 		if !ok {
 			continue

@@ -229,7 +229,7 @@ func (m *matrix) runCells(ctx context.Context, cl *Cluster, specs []cellSpec) er
 		for _, a := range accs {
 			f, err := m.runOnce(ctx, cl, a.spec, a.rec)
 			if err != nil {
-				return fmt.Errorf("bench: %s: %w", strings.Join(strings.Fields(a.spec.label()), " "), err)
+				return fmt.Errorf("geerpc: bench: %s: %w", strings.Join(strings.Fields(a.spec.label()), " "), err)
 			}
 			a.add(f)
 			m.prog.done(fmt.Sprintf("%s  round %d/%d", a.spec.label(), round+1, m.plan.Rounds), f.throughput, f.p99)

@@ -101,7 +101,7 @@ func newPeer(name string, start func(ctx context.Context) (Caller, func(), error
 	return Peer{Name: name, Start: func(ctx context.Context) (Caller, func(), error) {
 		c, stop, err := start(ctx)
 		if err != nil {
-			return nil, nil, fmt.Errorf("bench: starting %s: %w", name, err)
+			return nil, nil, fmt.Errorf("geerpc: bench: starting %s: %w", name, err)
 		}
 		return c, stop, nil
 	}}
@@ -224,4 +224,4 @@ func acceptNetRPC(srv *rpc.Server, lis net.Listener) {
 }
 
 // errOnlyEcho is returned by the adapters that serve Echo.Echo only.
-var errOnlyEcho = errors.New("bench: this peer serves Echo.Echo only")
+var errOnlyEcho = errors.New("geerpc: bench: this peer serves Echo.Echo only")

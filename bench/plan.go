@@ -68,7 +68,7 @@ func PlanFor(size string) (Plan, error) {
 		p.OpenLoad = []float64{0.1, 0.25, 0.5, 0.75, 0.9, 1, 1.1, 1.25, 1.5}
 		p.PeerRounds, p.PeerDuration, p.PeerWarmup = 9, time.Second, 200*time.Millisecond
 	default:
-		return Plan{}, fmt.Errorf("bench: unknown size %q (want %s, %s or %s)", size, SizeQuick, SizeDefault, SizeFull)
+		return Plan{}, fmt.Errorf("geerpc: bench: unknown size %q (want %s, %s or %s)", size, SizeQuick, SizeDefault, SizeFull)
 	}
 	return p, nil
 }
@@ -77,20 +77,20 @@ func PlanFor(size string) (Plan, error) {
 func (p Plan) Validate() error {
 	switch {
 	case p.Rounds < 1 || p.PeerRounds < 1:
-		return fmt.Errorf("bench: plan: rounds must be at least 1")
+		return fmt.Errorf("geerpc: bench: plan: rounds must be at least 1")
 	case p.Duration <= 0 || p.PeerDuration <= 0 || p.Warmup < 0 || p.PeerWarmup < 0:
-		return fmt.Errorf("bench: plan: durations must be positive")
+		return fmt.Errorf("geerpc: bench: plan: durations must be positive")
 	case len(p.Modes) == 0 || p.FixedFlight < 1 || len(p.Weights) == 0:
-		return fmt.Errorf("bench: plan: no modes, weights or fixed in-flight")
+		return fmt.Errorf("geerpc: bench: plan: no modes, weights or fixed in-flight")
 	case slices.ContainsFunc(p.InFlight, func(n int) bool { return n < 1 }),
 		slices.ContainsFunc(p.PeerCallers, func(n int) bool { return n < 1 }):
-		return fmt.Errorf("bench: plan: in-flight counts and callers must be at least 1")
+		return fmt.Errorf("geerpc: bench: plan: in-flight counts and callers must be at least 1")
 	case slices.ContainsFunc(p.OpenLoad, func(f float64) bool { return f <= 0 }):
-		return fmt.Errorf("bench: plan: open-loop loads must be positive")
+		return fmt.Errorf("geerpc: bench: plan: open-loop loads must be positive")
 	}
 	for _, m := range p.Modes {
 		if _, err := xclient.ParseSelectMode(m); err != nil {
-			return fmt.Errorf("bench: plan: %w", err)
+			return fmt.Errorf("geerpc: bench: plan: %w", err)
 		}
 	}
 	return nil

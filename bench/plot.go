@@ -225,11 +225,11 @@ func drawWithLegend(p *plot.Plot, c draw.Canvas) {
 func writeTo(path string, c io.WriterTo) error {
 	f, err := os.Create(path)
 	if err != nil {
-		return fmt.Errorf("bench: %w", err)
+		return fmt.Errorf("geerpc: bench: %w", err)
 	}
 	if _, err := c.WriteTo(f); err != nil {
 		_ = f.Close()
-		return fmt.Errorf("bench: writing %s: %w", path, err)
+		return fmt.Errorf("geerpc: bench: writing %s: %w", path, err)
 	}
 	return f.Close()
 }

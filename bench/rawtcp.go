@@ -53,7 +53,7 @@ func dialEcho(ctx context.Context) (conn net.Conn, stop func(), err error) {
 var TCPFloor = Peer{Name: "tcp-floor", MaxCallers: 1, Start: func(ctx context.Context) (Caller, func(), error) {
 	conn, stop, err := dialEcho(ctx)
 	if err != nil {
-		return nil, nil, fmt.Errorf("bench: starting tcp-floor: %w", err)
+		return nil, nil, fmt.Errorf("geerpc: bench: starting tcp-floor: %w", err)
 	}
 	c := &floorClient{conn: conn, r: bufio.NewReaderSize(conn, 64<<10)}
 	return c, func() { _ = conn.Close(); stop() }, nil
@@ -165,7 +165,7 @@ type pipeCall struct {
 	ready chan struct{}
 }
 
-var errPipeClosed = errors.New("bench: tcp ceiling connection closed")
+var errPipeClosed = errors.New("geerpc: bench: tcp ceiling connection closed")
 
 func newPipeClient(conn net.Conn) *pipeClient {
 	c := &pipeClient{conn: conn, queue: make(chan *pipeCall, 1024), done: make(chan struct{})}
@@ -268,7 +268,7 @@ func (c *pipeClient) readLoop() {
 		n := binary.BigEndian.Uint32(hdr)
 		reply := make([]byte, n)
 		if _, err := io.ReadFull(r, reply); err != nil || n < 8 {
-			c.fail(fmt.Errorf("bench: tcp ceiling: short reply: %w", err))
+			c.fail(fmt.Errorf("geerpc: bench: tcp ceiling: short reply: %w", err))
 			return
 		}
 		if call := c.pop(); call != nil {

@@ -35,7 +35,7 @@ const sharedCores = "client, servers and load generator run in one process and s
 // and index.html, which links them all.
 func WriteReport(dir string, r *Report) error {
 	if err := os.MkdirAll(filepath.Join(dir, DirPlots), 0o755); err != nil {
-		return fmt.Errorf("bench: %w", err)
+		return fmt.Errorf("geerpc: bench: %w", err)
 	}
 	figs, err := RenderPlots(filepath.Join(dir, DirPlots), r)
 	if err != nil {
@@ -79,11 +79,11 @@ func RelinkSite(dir string) error {
 func writeFile(path string, r *Report, write func(io.Writer, *Report) error) error {
 	f, err := os.Create(path)
 	if err != nil {
-		return fmt.Errorf("bench: %w", err)
+		return fmt.Errorf("geerpc: bench: %w", err)
 	}
 	if err := write(f, r); err != nil {
 		_ = f.Close()
-		return fmt.Errorf("bench: writing %s: %w", path, err)
+		return fmt.Errorf("geerpc: bench: writing %s: %w", path, err)
 	}
 	return f.Close()
 }
@@ -92,10 +92,10 @@ func writeFile(path string, r *Report, write func(io.Writer, *Report) error) err
 func ReadJSON(rd io.Reader) (*Report, error) {
 	var r Report
 	if err := json.NewDecoder(rd).Decode(&r); err != nil {
-		return nil, fmt.Errorf("bench: reading report: %w", err)
+		return nil, fmt.Errorf("geerpc: bench: reading report: %w", err)
 	}
 	if r.Schema != SchemaVersion {
-		return nil, fmt.Errorf("bench: report schema %q, want %q", r.Schema, SchemaVersion)
+		return nil, fmt.Errorf("geerpc: bench: report schema %q, want %q", r.Schema, SchemaVersion)
 	}
 	return &r, nil
 }
