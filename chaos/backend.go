@@ -10,7 +10,7 @@ import (
 
 // ErrNotApplicable is wrapped when a scenario holds a fault the chosen
 // cluster cannot apply; nothing was started.
-var ErrNotApplicable = errors.New("chaos: fault not applicable here")
+var ErrNotApplicable = errors.New("geerpc: chaos: fault not applicable here")
 
 // CheckApplicable returns an error naming every fault of s the cluster of
 // co cannot apply, before anything starts: in process an instance cannot

@@ -181,7 +181,7 @@ func (c *CallInjector) count(p plan, key uint64, keyed bool) {
 func (c *CallInjector) Do(ctx context.Context, key uint64, keyed bool, stop <-chan struct{}, run func() error) error {
 	p := c.plan(key, keyed)
 	if p.delay > 0 && !wait(ctx, stop, p.delay) {
-		return fmt.Errorf("chaos: delayed call ended: %w", context.Cause(ctx))
+		return fmt.Errorf("geerpc: chaos: delayed call ended: %w", context.Cause(ctx))
 	}
 	switch {
 	case p.dropReq:

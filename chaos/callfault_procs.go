@@ -159,7 +159,7 @@ func (c *cluster) callReports(ctx context.Context) (map[string]CallStats, map[ui
 	for _, in := range c.ins {
 		s, d, err := in.callReport(ctx)
 		if err != nil {
-			errs = append(errs, fmt.Errorf("chaos: call faults of %s: %w", in.spec.Name, err))
+			errs = append(errs, fmt.Errorf("geerpc: chaos: call faults of %s: %w", in.spec.Name, err))
 			continue
 		}
 		stats[in.spec.Name] = s

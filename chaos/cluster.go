@@ -78,7 +78,7 @@ func startCluster(ctx context.Context, s *scenario.Scenario, seed uint64, co Clu
 	opts.Front = front
 	if c.cl, err = geecluster.Start(ctx, opts, c.specs()); err != nil {
 		c.closeLinks()
-		return nil, fmt.Errorf("chaos: %w", err)
+		return nil, fmt.Errorf("geerpc: chaos: %w", err)
 	}
 	c.reg = c.cl.Registry()
 	if c.reg != nil {
@@ -99,7 +99,7 @@ func startCluster(ctx context.Context, s *scenario.Scenario, seed uint64, co Clu
 func (c *cluster) attach(ctx context.Context, co ClusterOptions) error {
 	links, err := geecluster.StartLinks(ctx, co.Toxiproxy)
 	if err != nil {
-		return fmt.Errorf("chaos: %w", err)
+		return fmt.Errorf("geerpc: chaos: %w", err)
 	}
 	c.links, c.regURL = links, co.Registry
 	if err := c.dialEtcd(ctx, co); err != nil {
@@ -110,12 +110,12 @@ func (c *cluster) attach(ctx context.Context, co ClusterOptions) error {
 		p, err := links.Proxy(ctx, in.spec.Name)
 		if err != nil {
 			c.close()
-			return fmt.Errorf("chaos: instance %s: no proxy of that name on %s: %w", in.spec.Name, links.URL(), err)
+			return fmt.Errorf("geerpc: chaos: instance %s: no proxy of that name on %s: %w", in.spec.Name, links.URL(), err)
 		}
 		addr, err := loopbackListen(p.Listen)
 		if err != nil {
 			c.close()
-			return fmt.Errorf("chaos: instance %s: proxy listens on %q: %w", in.spec.Name, p.Listen, err)
+			return fmt.Errorf("geerpc: chaos: instance %s: proxy listens on %q: %w", in.spec.Name, p.Listen, err)
 		}
 		in.proxy = &serverLink{links: links, name: in.spec.Name, addr: addr, toxics: map[string]bool{}}
 		c.names[in.Addr()] = in.spec.Name
@@ -167,7 +167,7 @@ func (c *cluster) linker(ctx context.Context, co ClusterOptions) (func(geecluste
 	}
 	links, err := geecluster.StartLinks(ctx, co.Toxiproxy)
 	if err != nil {
-		return nil, fmt.Errorf("chaos: %w", err)
+		return nil, fmt.Errorf("geerpc: chaos: %w", err)
 	}
 	c.links = links
 	return func(spec geecluster.InstanceSpec, listen string) (string, error) {

@@ -7,16 +7,16 @@ import "errors"
 var (
 	// ErrInjectedAbort is the error an abort call fault answers with. Clients
 	// see it as a geerpc.ServerError carrying this text.
-	ErrInjectedAbort = errors.New("chaos: injected abort")
+	ErrInjectedAbort = errors.New("geerpc: chaos: injected abort")
 	// ErrReplyDropped, beside geerpc.ErrNoReply, is what the middleware
 	// returns for a call whose reply it drops; nothing reaches the client.
-	ErrReplyDropped = errors.New("chaos: reply dropped")
+	ErrReplyDropped = errors.New("geerpc: chaos: reply dropped")
 	// ErrRequestDropped, beside geerpc.ErrNoReply, is what the middleware
 	// returns for a call whose request it drops; the method never ran.
-	ErrRequestDropped = errors.New("chaos: request dropped")
+	ErrRequestDropped = errors.New("geerpc: chaos: request dropped")
 	// ErrInterrupted is wrapped by Run's error when its context ended before
 	// the run did; the Result still holds what was measured.
-	ErrInterrupted = errors.New("chaos: run interrupted")
+	ErrInterrupted = errors.New("geerpc: chaos: run interrupted")
 	// ErrFault is wrapped when a fault could not be applied or restored.
-	ErrFault = errors.New("chaos: fault failed")
+	ErrFault = errors.New("geerpc: chaos: fault failed")
 )

@@ -36,7 +36,7 @@ func (c *cluster) dialEtcd(ctx context.Context, co ClusterOptions) error {
 	}
 	cli, err := geecluster.DialEtcd(ctx, co.Etcd)
 	if err != nil {
-		return fmt.Errorf("chaos: %w", err)
+		return fmt.Errorf("geerpc: chaos: %w", err)
 	}
 	c.etcd = cli
 	return nil
@@ -54,7 +54,7 @@ func (c *cluster) newDiscovery(ctx context.Context) (xclient.Discovery, error) {
 	d, err := etcdregistry.NewDiscovery(ctx, c.etcd, etcdregistry.DefaultPrefix, etcdregistry.DiscoveryOptions{
 		OpTimeout: 5 * time.Second, MinBackoff: 50 * time.Millisecond, MaxBackoff: time.Second})
 	if err != nil {
-		return nil, fmt.Errorf("chaos: etcd discovery: %w", err)
+		return nil, fmt.Errorf("geerpc: chaos: etcd discovery: %w", err)
 	}
 	return d, nil
 }

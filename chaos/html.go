@@ -252,13 +252,13 @@ func latest(rs []*Result) provenance.Info {
 func readResults(dir string) ([]*Result, error) {
 	paths, err := filepath.Glob(filepath.Join(dir, "*.json"))
 	if err != nil {
-		return nil, fmt.Errorf("chaos: %w", err)
+		return nil, fmt.Errorf("geerpc: chaos: %w", err)
 	}
 	var out []*Result
 	for _, p := range paths {
 		b, err := os.ReadFile(p)
 		if err != nil {
-			return nil, fmt.Errorf("chaos: %w", err)
+			return nil, fmt.Errorf("geerpc: chaos: %w", err)
 		}
 		var r Result
 		if json.Unmarshal(b, &r) != nil || r.Schema != SchemaVersion || r.Scenario == nil {

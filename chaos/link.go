@@ -16,7 +16,7 @@ import (
 
 // ErrNotLoopback is wrapped when a proxy's upstream is not a 127.0.0.1
 // address: chaos only ever targets this machine.
-var ErrNotLoopback = errors.New("chaos: not a 127.0.0.1 address")
+var ErrNotLoopback = errors.New("geerpc: chaos: not a 127.0.0.1 address")
 
 // Links embeds a Toxiproxy server in the process; its proxies carry the link
 // faults. The zero value is not usable; call NewLinks.

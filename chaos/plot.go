@@ -353,7 +353,7 @@ func addLine(p *plot.Plot, xy plotter.XYs, i int, name string) error {
 	}
 	l, err := plotter.NewLine(xy)
 	if err != nil {
-		return fmt.Errorf("chaos: plot %s: %w", name, err)
+		return fmt.Errorf("geerpc: chaos: plot %s: %w", name, err)
 	}
 	l.LineStyle = lineStyle(i)
 	p.Add(l)
@@ -408,5 +408,5 @@ func newCanvas(f Format, w, h vg.Length) (vg.CanvasWriterTo, error) {
 	case SVG:
 		return vgsvg.New(w, h), nil
 	}
-	return nil, fmt.Errorf("chaos: unknown plot format %d", f)
+	return nil, fmt.Errorf("geerpc: chaos: unknown plot format %d", f)
 }

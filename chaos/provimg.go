@@ -8,7 +8,7 @@ import (
 	"strings"
 )
 
-var errImageFormat = errors.New("chaos: unexpected image encoding")
+var errImageFormat = errors.New("geerpc: chaos: unexpected image encoding")
 
 // withProvenance embeds text in an image of format f.
 func withProvenance(f Format, img []byte, text string) ([]byte, error) {

@@ -139,7 +139,7 @@ func WriteJSON(w io.Writer, r *Result) error {
 // run's <name>.html among them. It returns the paths written.
 func WriteReports(dir string, r *Result) ([]string, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, fmt.Errorf("chaos: %w", err)
+		return nil, fmt.Errorf("geerpc: chaos: %w", err)
 	}
 	base := filepath.Join(dir, r.Scenario.Name)
 	files := []struct {
@@ -170,11 +170,11 @@ func WriteReports(dir string, r *Result) ([]string, error) {
 func writeFile(path string, r *Result, write func(io.Writer, *Result) error) error {
 	f, err := os.Create(path)
 	if err != nil {
-		return fmt.Errorf("chaos: %w", err)
+		return fmt.Errorf("geerpc: chaos: %w", err)
 	}
 	if err := write(f, r); err != nil {
 		_ = f.Close()
-		return fmt.Errorf("chaos: write %s: %w", path, err)
+		return fmt.Errorf("geerpc: chaos: write %s: %w", path, err)
 	}
 	return f.Close()
 }

@@ -105,7 +105,7 @@ func (v *variant) waitReady(ctx context.Context, n int) error {
 			return nil
 		}
 		if !wait(ctx, nil, 10*time.Millisecond) {
-			return fmt.Errorf("chaos: %s: discovery lists %d of %d instances: %v", v.name, len(addrs), n, err)
+			return fmt.Errorf("geerpc: chaos: %s: discovery lists %d of %d instances: %v", v.name, len(addrs), n, err)
 		}
 	}
 }
