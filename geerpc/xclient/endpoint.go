@@ -97,8 +97,12 @@ func (e *Endpoint) cost(now int64) float64 {
 }
 
 // ewmaDecay is the time constant of the latency average: a sample older than
-// this weighs 1/e of a new one.
-const ewmaDecay = 10 * time.Second
+// this weighs 1/e of a new one. Finagle and linkerd take 10s; with it, one
+// slow answer (a pause of the machine) kept an equal instance out of
+// power-of-two-choices for tens of seconds at low concurrency. With 1s it
+// is forgotten in a few seconds, while a slow instance, whose every answer
+// lifts its estimate at once, stays avoided.
+const ewmaDecay = time.Second
 
 // peakEWMA is an exponentially weighted moving average of latency that jumps
 // up to any sample above it at once, and decays toward zero with time.

@@ -3,8 +3,8 @@ package xclient
 import "context"
 
 // p2cBalancer is power of two choices: it draws two endpoints at random and
-// takes the one of lower cost, where cost is the peak-EWMA latency times the
-// calls in flight plus one.
+// takes the one of clearly lower cost (see tieBand), where cost is the
+// peak-EWMA latency times the calls in flight plus one.
 type p2cBalancer struct {
 	endpointSet
 	rng *rng
@@ -32,8 +32,17 @@ func (b *p2cBalancer) Pick(context.Context) (*Endpoint, error) {
 		j++
 	}
 	now := b.now()
-	if eps[j].cost(now) < eps[i].cost(now) {
+	if eps[j].cost(now)*(1+tieBand) < eps[i].cost(now) {
 		return eps[j], nil
 	}
 	return eps[i], nil
 }
+
+// tieBand is how much cheaper the second draw must be to win over the
+// first: costs within a factor 1.5 are a tie, which the first (random)
+// draw wins. At low concurrency no call is in flight when P2C picks, so
+// the cost is the latency estimate alone; without the band, equal
+// instances were ranked by noise and the last of the ranking got no call
+// at all (a restarted instance 0% for seconds in chaos runs). A slow
+// instance costs many times more and still loses every draw.
+const tieBand = 0.5

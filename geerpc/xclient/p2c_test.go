@@ -246,3 +246,28 @@ func TestP2CRestartAtLowConcurrency(t *testing.T) {
 	checkNoticed(t, first, restart)
 	checkFairShare(t, s, c, first)
 }
+
+// TestP2CSlowAnswerDoesNotStarveAnEqualInstance: at low concurrency no
+// call is in flight when P2C picks, so the cost is the latency estimate
+// alone, and one slow answer (a pause of the machine) lifts an instance's
+// estimate far above its peers'. It must get its share back within
+// seconds, and equal instances must share the calls meanwhile.
+func TestP2CSlowAnswerDoesNotStarveAnEqualInstance(t *testing.T) {
+	s := newP2CSim(t, 2, time.Millisecond, time.Millisecond, time.Millisecond)
+	s.stallEvery = 1 << 30 // no random stalls: the one below is the only one
+	s.run(3 * time.Second)
+	b := s.ep(1)
+	s.x.observe(b, nil, 40*time.Millisecond, s.clk)
+	t0 := s.clk
+	s.run(8 * time.Second)
+	t.Logf("shares per second after the slow answer: %s", s.shares(b, t0, 8))
+	from, to := t0+int64(4*time.Second), t0+int64(8*time.Second)
+	if sh := s.share(b, from, to); sh < 0.8/3 {
+		t.Fatalf("share %.1f%% from 4s to 8s after one slow answer, want within 20%% of a third", sh*100)
+	}
+	for _, e := range []*Endpoint{s.ep(0), s.ep(2)} {
+		if sh := s.share(e, t0, t0+int64(2*time.Second)); sh < 0.3 {
+			t.Fatalf("an equal peer got %.1f%% in the 2s after b's slow answer, want near half", sh*100)
+		}
+	}
+}
