@@ -17,7 +17,7 @@ import (
 // ends once in time and no child is left.
 func TestLeaseLossScenarioPasses(t *testing.T) {
 	if testing.Short() {
-		t.Skip("runs two 9s scenarios")
+		t.Skip("runs two 11s scenarios")
 	}
 	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
 	defer cancel()

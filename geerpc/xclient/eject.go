@@ -192,9 +192,13 @@ func (x *XClient) readmit(e *Endpoint, rtt time.Duration, now int64) {
 }
 
 // startLatency is the first latency estimate of e, whose first answer took
-// rtt: the mean estimate of its peers in balancing, unless rtt is larger.
+// rtt: the mean estimate of its peers in balancing (rtt when it has none).
 // Peak-EWMA estimates sit above most round trips, so starting from one
-// answer alone would make e look faster than its peers and flood it.
+// answer alone would make e look faster than its peers and flood it; and a
+// first answer carries one-time costs (a new connection, gob's type
+// descriptions, a cold process), so starting from it when it is slower
+// would keep e out. Its next answers correct the start: a slower one lifts
+// the estimate at once.
 func (x *XClient) startLatency(e *Endpoint, rtt time.Duration, now int64) float64 {
 	var sum float64
 	n := 0
@@ -210,7 +214,7 @@ func (x *XClient) startLatency(e *Endpoint, rtt time.Duration, now int64) float6
 	if n == 0 {
 		return float64(rtt)
 	}
-	return max(float64(rtt), sum/float64(n))
+	return sum / float64(n)
 }
 
 // now reads the client's clock: nanotime, or a test's.

@@ -39,10 +39,10 @@ func (b *p2cBalancer) Pick(context.Context) (*Endpoint, error) {
 }
 
 // tieBand is how much cheaper the second draw must be to win over the
-// first: costs within a factor 1.5 are a tie, which the first (random)
+// first: costs within a factor 2 are a tie, which the first (random)
 // draw wins. At low concurrency no call is in flight when P2C picks, so
 // the cost is the latency estimate alone; without the band, equal
 // instances were ranked by noise and the last of the ranking got no call
 // at all (a restarted instance 0% for seconds in chaos runs). A slow
 // instance costs many times more and still loses every draw.
-const tieBand = 0.5
+const tieBand = 1
