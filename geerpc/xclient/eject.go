@@ -200,6 +200,15 @@ func (x *XClient) readmit(e *Endpoint, rtt time.Duration, now int64) {
 // would keep e out. Its next answers correct the start: a slower one lifts
 // the estimate at once.
 func (x *XClient) startLatency(e *Endpoint, rtt time.Duration, now int64) float64 {
+	if mean := x.peersMean(e, now); mean > 0 {
+		return mean
+	}
+	return float64(rtt)
+}
+
+// peersMean is the mean latency estimate of e's peers in balancing; zero
+// when none has one.
+func (x *XClient) peersMean(e *Endpoint, now int64) float64 {
 	var sum float64
 	n := 0
 	for _, p := range x.view.Load().eps {
@@ -212,7 +221,7 @@ func (x *XClient) startLatency(e *Endpoint, rtt time.Duration, now int64) float6
 		}
 	}
 	if n == 0 {
-		return float64(rtt)
+		return 0
 	}
 	return sum / float64(n)
 }

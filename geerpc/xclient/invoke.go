@@ -10,8 +10,25 @@ import (
 )
 
 // failurePenalty is the latency recorded for a transport error, so that an
-// instance failing fast does not look fast to P2CSelect.
+// instance failing fast does not look fast to P2CSelect, when its peers
+// have no estimate; else it is penaltyFactor times their mean.
 const failurePenalty = time.Second
+
+// penaltyFactor scales the peers' mean latency into the latency recorded
+// for a failure: enough to keep P2C away from the instance for a couple of
+// decay constants (ln 10 ≈ 2.3), not the seven that a fixed second costs
+// against a millisecond, which kept a restarted instance out for seconds
+// after one failed call on a stale connection.
+const penaltyFactor = 10
+
+// failureLatency is the latency a failed attempt on e records.
+func (x *XClient) failureLatency(e *Endpoint, now int64) time.Duration {
+	mean := x.peersMean(e, now)
+	if mean == 0 {
+		return failurePenalty
+	}
+	return min(failurePenalty, time.Duration(penaltyFactor*mean))
+}
 
 // pickTries bounds the balancer picks of one attempt that may land on an
 // instance already tried (failover) or just gone from discovery.
@@ -231,7 +248,7 @@ func (x *XClient) observe(e *Endpoint, err error, rtt time.Duration, now int64) 
 	case errors.Is(err, context.Canceled):
 		x.noteCanceled(e)
 	default:
-		e.lat.observe(max(rtt, failurePenalty), now)
+		e.lat.observe(max(rtt, x.failureLatency(e, now)), now)
 		x.noteFailure(e)
 	}
 }

@@ -271,3 +271,21 @@ func TestP2CSlowAnswerDoesNotStarveAnEqualInstance(t *testing.T) {
 		}
 	}
 }
+
+// TestP2COneFailureDoesNotStarveAnInstance: a failed attempt records a
+// latency of ten times the peers' mean, which keeps P2C away for a couple
+// of seconds, not the fixed second that kept a restarted instance out for
+// seven (a call on a stale connection fails once after a restart).
+func TestP2COneFailureDoesNotStarveAnInstance(t *testing.T) {
+	s := newP2CSim(t, 2, time.Millisecond, time.Millisecond, time.Millisecond)
+	s.stallEvery = 1 << 30
+	s.run(3 * time.Second)
+	b := s.ep(1)
+	s.x.observe(b, errFakeRefused, 50*time.Microsecond, s.clk)
+	t0 := s.clk
+	s.run(6 * time.Second)
+	t.Logf("shares per second after the failure: %s", s.shares(b, t0, 6))
+	if sh := s.share(b, t0+int64(3*time.Second), t0+int64(6*time.Second)); sh < 0.8/3 {
+		t.Fatalf("share %.1f%% from 3s to 6s after one failure, want within 20%% of a third", sh*100)
+	}
+}
