@@ -30,9 +30,12 @@ help: ## list the targets, with the defaults in force (REPORTS=$(REPORTS), SOAK=
 	  sed -e 's|$$(REPORTS)|$(REPORTS)|g' -e 's|$$(SOAK)|$(SOAK)|g' -e 's|$$(VIEW)|$(VIEW)|g' -e 's|$$(RATE)|$(RATE)|g' -e 's|$$(D)|$(D)|g' \
 	      -e 's|$$(FUZZTIME)|$(FUZZTIME)|g' -e 's|$$(BENCH)|$(or $(BENCH),default)|g'
 
+# Three packages at a time on two cores: the slow ones wait on timers, child
+# processes and embedded etcd more than they compute, and every test holds on a
+# busy machine; so make test stays under three minutes.
 test: ## go vet, then every test with -race and goroutine-leak checks
 	$(GO) vet $(PKGS)
-	$(GO) test -race -count=1 $(PKGS)
+	$(GO) test -race -count=1 -p 3 $(PKGS)
 
 bench: ## the main job: measure on loopback, write $(REPORTS)/index.html (BENCH=quick or full resizes; REPORTS=reports rewrites the committed reference)
 	$(GO) run ./cmd/geerpc bench -out $(REPORTS) $(if $(BENCH),-size $(BENCH))
