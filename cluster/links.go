@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -121,16 +122,25 @@ func (l *Links) call(ctx context.Context, f func() error) error {
 // Front creates the proxy named after spec's instance in front of listen,
 // on a free 127.0.0.1 port, and returns that port's host:port. It suits
 // Options.Front.
+//
+// The port is free when picked, but another process may bind it before
+// the server does: then another port is tried, up to frontTries in all.
 func (l *Links) Front(spec InstanceSpec, listen string) (string, error) {
-	addr, err := freePort()
-	if err != nil {
-		return "", err
-	}
 	var p *toxiclient.Proxy
-	err = l.call(context.Background(), func() (err error) {
-		p, err = l.client.CreateProxy(spec.Name, addr, listen)
-		return err
-	})
+	var err error
+	for range frontTries {
+		var addr string
+		if addr, err = freePort(); err != nil {
+			return "", err
+		}
+		err = l.call(context.Background(), func() (err error) {
+			p, err = l.client.CreateProxy(spec.Name, addr, listen)
+			return err
+		})
+		if err == nil || !strings.Contains(err.Error(), "address already in use") {
+			break
+		}
+	}
 	if err != nil {
 		return "", fmt.Errorf("%w: proxy %s: %w", ErrLink, spec.Name, err)
 	}
@@ -139,6 +149,9 @@ func (l *Links) Front(spec InstanceSpec, listen string) (string, error) {
 	l.mu.Unlock()
 	return p.Listen, nil
 }
+
+// frontTries bounds the ports Front tries for one proxy.
+const frontTries = 5
 
 // Proxy returns the proxy named name as the server knows it.
 func (l *Links) Proxy(ctx context.Context, name string) (*toxiclient.Proxy, error) {
