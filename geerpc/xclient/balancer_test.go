@@ -287,8 +287,12 @@ func TestPeakEWMA(t *testing.T) {
 	now := nanotime()
 	p.observe(10*time.Millisecond, now)
 	p.observe(100*time.Millisecond, now)
+	if got := p.value(now); got != float64(10*time.Millisecond) {
+		t.Fatalf("after one outlier: %v, want 10ms: it lifts nothing", time.Duration(got))
+	}
+	p.observe(100*time.Millisecond, now)
 	if got := p.value(now); got != float64(100*time.Millisecond) {
-		t.Fatalf("after a peak: %v, want the peak", time.Duration(got))
+		t.Fatalf("after two slow answers in a row: %v, want the peak", time.Duration(got))
 	}
 	p.observe(10*time.Millisecond, now+int64(ewmaDecay))
 	got := time.Duration(p.value(now + int64(ewmaDecay)))
@@ -298,8 +302,19 @@ func TestPeakEWMA(t *testing.T) {
 	if d := got - want; d < -time.Microsecond || d > time.Microsecond {
 		t.Fatalf("after decay: %v, want %v", got, want)
 	}
-	if later := p.value(now + 20*int64(ewmaDecay)); later > float64(time.Millisecond) {
-		t.Fatalf("an idle average must decay toward zero: %v", time.Duration(later))
+}
+
+func TestPeakEWMAFirstAnswerAfterReset(t *testing.T) {
+	var p peakEWMA
+	now := nanotime()
+	p.reset(float64(2*time.Millisecond), now)
+	p.observe(40*time.Millisecond, now)
+	if got := p.value(now); got != float64(2*time.Millisecond) {
+		t.Fatalf("first answer of 40ms after a reset to 2ms: %v, want 2ms (a one-time cost lifts nothing)", time.Duration(got))
+	}
+	p.observe(40*time.Millisecond, now)
+	if got := p.value(now); got != float64(40*time.Millisecond) {
+		t.Fatalf("second answer of 40ms: %v, want 40ms", time.Duration(got))
 	}
 }
 

@@ -105,11 +105,22 @@ func (e *Endpoint) cost(now int64) float64 {
 const ewmaDecay = time.Second
 
 // peakEWMA is an exponentially weighted moving average of latency that jumps
-// up to any sample above it at once, and decays toward zero with time.
+// up at once to any filtered sample above it, and decays toward zero with
+// time. Each sample is filtered to the lesser of it and the round trip
+// before it: one outlier (a pause of the machine, a scheduling hiccup of a
+// busy process) lifts nothing, two in a row lift the average as a peak
+// does. Without the filter, at low concurrency a single outlier kept an
+// equal instance out of power-of-two-choices for up to a second, and its
+// share over a few seconds swung twice as wide as random's. A slow
+// instance, every answer of which is slow, is lifted at its second answer.
 type peakEWMA struct {
 	bits  atomic.Uint64 // the float64 average, in nanoseconds
 	stamp atomic.Int64  // nanotime of the last sample
-	mu    sync.Mutex    // serialises observe
+
+	mu sync.Mutex // serialises observe and reset; protects following
+	// prev is the round trip before the newest, in nanoseconds; zero when
+	// none was taken yet.
+	prev float64
 }
 
 // observe records one round trip. When another goroutine is recording, the
@@ -119,8 +130,12 @@ func (p *peakEWMA) observe(rtt time.Duration, now int64) {
 	if !p.mu.TryLock() {
 		return
 	}
-	old := math.Float64frombits(p.bits.Load())
 	v := float64(rtt)
+	if p.prev > 0 {
+		v = min(v, p.prev)
+	}
+	p.prev = float64(rtt)
+	old := math.Float64frombits(p.bits.Load())
 	if v < old {
 		w := decayWeight(now - p.stamp.Load())
 		v = old*w + v*(1-w)
@@ -136,6 +151,7 @@ func (p *peakEWMA) reset(v float64, now int64) {
 	p.mu.Lock()
 	p.bits.Store(math.Float64bits(v))
 	p.stamp.Store(now)
+	p.prev = v
 	p.mu.Unlock()
 }
 
