@@ -145,7 +145,7 @@ func loopbackListen(listen string) (string, error) {
 func (c *cluster) specs() []geecluster.InstanceSpec {
 	out := make([]geecluster.InstanceSpec, len(c.ins))
 	for i, in := range c.ins {
-		out[i] = geecluster.InstanceSpec{Name: in.spec.Name, Weight: in.spec.Weight}
+		out[i] = geecluster.InstanceSpec{Name: in.spec.Name, Weight: in.spec.Weight, ServiceTime: in.spec.ServiceTime.D()}
 	}
 	return out
 }

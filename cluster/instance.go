@@ -135,7 +135,7 @@ func (in *Instance) startProcess(ctx context.Context) error {
 		return nil
 	}
 	args := []string{"serve", "-addr", "tcp@" + in.listen, "-advertise", in.Addr(), "-name", in.spec.Name, "-debug", "",
-		"-latency", in.spec.Latency.String(), "-weight", strconv.Itoa(max(in.spec.Weight, 1)), "-grace", "1s"}
+		"-latency", in.spec.Latency.String(), "-service-time", in.spec.ServiceTime.String(), "-weight", strconv.Itoa(max(in.spec.Weight, 1)), "-grace", "1s"}
 	if in.opts.Faults {
 		args = append(args, "-faults")
 	}

@@ -94,6 +94,11 @@ type InstanceSpec struct {
 	// Latency is the extra latency of its Work.Sleep calls (the demo
 	// services' own knob; the process backend passes it as -latency).
 	Latency time.Duration
+	// ServiceTime is how long each Echo.Echo call takes before it
+	// answers, a chaos scenario's service time. The process backend passes
+	// it as -service-time; in process it is the NewServer hook's to apply,
+	// and the default demo server answers Echo at once.
+	ServiceTime time.Duration
 }
 
 // Options configure Start. The zero value starts in-process demo instances

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/geerpclab/geerpc/chaos"
 	"github.com/geerpclab/geerpc/demo"
 	"github.com/geerpclab/geerpc/geerpc"
 	"github.com/geerpclab/geerpc/geerpc/registry"
@@ -24,7 +25,7 @@ func init() {
 			"lets the calls in flight finish within -grace and exits 0. With -faults (loopback only) it also serves the\n" +
 			"FaultControl service through which the chaos harness drops, delays or aborts its replies and stops its heartbeats.",
 		example: "geerpc serve -registry 127.0.0.1:9999 -latency 2ms",
-		usage:   "serve [-addr tcp@127.0.0.1:0] [-registry URL | -etcd ENDPOINTS] [-heartbeat 10s] [-latency 0] [-faults] ...",
+		usage:   "serve [-addr tcp@127.0.0.1:0] [-registry URL | -etcd ENDPOINTS] [-heartbeat 10s] [-latency 0] [-service-time 0] [-faults] ...",
 		run:     runServe,
 	}
 }
@@ -34,6 +35,7 @@ type serveConfig struct {
 	addr, advertise, name, debug string
 	registry, etcd, token        string
 	heartbeat, latency, grace    time.Duration
+	serviceTime                  time.Duration
 	weight                       int
 	verbose, faults              bool
 }
@@ -100,6 +102,7 @@ func parseServeFlags(args []string, stderr io.Writer) (serveConfig, error) {
 	fs.StringVar(&c.token, "token", "", "token the HTTP registry requires (empty: none)")
 	fs.DurationVar(&c.heartbeat, "heartbeat", 10*time.Second, "heartbeat period (etcd: the lease TTL is three periods)")
 	fs.DurationVar(&c.latency, "latency", 0, "extra latency added to every Work.Sleep")
+	fs.DurationVar(&c.serviceTime, "service-time", 0, "time every Echo.Echo call takes before it answers (a chaos scenario's service_time)")
 	fs.DurationVar(&c.grace, "grace", 10*time.Second, "on Ctrl-C, how long calls in flight may take to finish")
 	fs.IntVar(&c.weight, "weight", 1, fmt.Sprintf("balancing weight, 1..%d", registry.MaxWeight))
 	fs.BoolVar(&c.verbose, "v", false, "log why connections close")
@@ -122,6 +125,8 @@ func (c *serveConfig) check() error {
 		return usageError{fmt.Sprintf("-heartbeat %s: must be positive", c.heartbeat)}
 	case c.latency < 0:
 		return usageError{fmt.Sprintf("-latency %s: must not be negative", c.latency)}
+	case c.serviceTime < 0:
+		return usageError{fmt.Sprintf("-service-time %s: must not be negative", c.serviceTime)}
 	case c.grace < 0:
 		return usageError{fmt.Sprintf("-grace %s: must not be negative", c.grace)}
 	}
@@ -175,7 +180,9 @@ func (in *instance) setup(proto string) error {
 		if err := checkFaultsAddr(in.cfg.addr, in.lis.Addr()); err != nil {
 			return err
 		}
-		in.faults, opts.Interceptor = newCallFaults(in.stop)
+		in.faults, opts.Interceptor = newCallFaults(in.cfg.serviceTime, in.stop)
+	} else if in.cfg.serviceTime > 0 {
+		opts.Interceptor = chaos.NewCallInjector(0).Interceptor(in.cfg.serviceTime, in.stop)
 	}
 	in.srv = geerpc.NewServerWithOptions(opts)
 	name := in.cfg.name

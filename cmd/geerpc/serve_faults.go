@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"sync"
+	"time"
 
 	"github.com/geerpclab/geerpc/chaos"
 	"github.com/geerpclab/geerpc/chaos/scenario"
@@ -31,10 +32,11 @@ type callFaults struct {
 var _ cluster.CallFaults = (*callFaults)(nil)
 
 // newCallFaults returns the call faults of an instance and the server
-// interceptor that applies them; stop ends injected delays.
-func newCallFaults(stop <-chan struct{}) (*callFaults, geerpc.Interceptor) {
+// interceptor that applies them, each Echo call taking serviceTime; stop
+// ends injected delays and service times.
+func newCallFaults(serviceTime time.Duration, stop <-chan struct{}) (*callFaults, geerpc.Interceptor) {
 	c := &callFaults{inj: chaos.NewCallInjector(0)}
-	return c, c.inj.Interceptor(0, stop)
+	return c, c.inj.Interceptor(serviceTime, stop)
 }
 
 // Set activates f; every fault must carry the seed of the first.

@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/geerpclab/geerpc/cluster"
 	"github.com/geerpclab/geerpc/demo"
@@ -43,5 +45,38 @@ func TestServeFaultsAbortsAndHasNoHeartbeatsWithoutRegistry(t *testing.T) {
 	err = cli.Call(ctx, cluster.ControlService+".StopHeartbeat", 0, &ack)
 	if err == nil || !strings.Contains(err.Error(), "-registry") {
 		t.Errorf("StopHeartbeat without a registry: %v", err)
+	}
+}
+
+// TestServeServiceTime: with -service-time, with or without -faults, every
+// Echo call takes at least that long and still answers; Arith is left
+// alone.
+func TestServeServiceTime(t *testing.T) {
+	const serviceTime = 80 * time.Millisecond
+	for _, args := range [][]string{{"-faults"}, {}} {
+		t.Run(fmt.Sprint(args), func(t *testing.T) {
+			_, addr := startServe(t, append(args, "-debug", "", "-service-time", serviceTime.String())...)
+			ctx, cancel := context.WithTimeout(context.Background(), waitFor)
+			defer cancel()
+			cli, err := geerpc.XDialContext(ctx, addr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer cli.Close()
+			for range 3 {
+				start := time.Now()
+				var echo demo.EchoReply
+				if err := cli.Call(ctx, "Echo.Echo", demo.EchoArgs{Nonce: 7}, &echo); err != nil || echo.Nonce != 7 {
+					t.Fatalf("Echo: %+v, %v", echo, err)
+				}
+				if took := time.Since(start); took < serviceTime {
+					t.Fatalf("Echo answered in %v, want at least the service time %v", took, serviceTime)
+				}
+			}
+			var sum int
+			if err := cli.Call(ctx, "Arith.Add", demo.Args{A: 1, B: 2}, &sum); err != nil || sum != 3 {
+				t.Errorf("Arith: %d, %v", sum, err)
+			}
+		})
 	}
 }

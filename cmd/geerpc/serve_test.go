@@ -219,6 +219,7 @@ func TestServeBadCommandLines(t *testing.T) {
 		{name: "zero heartbeat", args: []string{"serve", "-heartbeat", "0s"}, want: "-heartbeat"},
 		{name: "negative latency", args: []string{"serve", "-latency", "-1ms"}, want: "-latency"},
 		{name: "bad latency", args: []string{"serve", "-latency", "slow"}, want: "-latency"},
+		{name: "negative service time", args: []string{"serve", "-service-time", "-1ms"}, want: "-service-time"},
 		{name: "malformed debug", args: []string{"serve", "-debug", "nowhere"}, want: "-debug"},
 		{name: "malformed advertise", args: []string{"serve", "-advertise", "tcp@x"}, want: "address to register"},
 		{name: "faults off loopback", args: []string{"serve", "-faults", "-addr", "tcp@0.0.0.0:0", "-debug", ""}, want: "-faults with -addr tcp@0.0.0.0:0"},
