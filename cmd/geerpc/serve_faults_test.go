@@ -12,19 +12,27 @@ import (
 	"github.com/geerpclab/geerpc/geerpc"
 )
 
+// dialServe starts geerpc serve with args and returns a client of it and a
+// context that bounds the test's calls; both end with the test.
+func dialServe(t *testing.T, args ...string) (context.Context, *geerpc.Client) {
+	t.Helper()
+	_, addr := startServe(t, args...)
+	ctx, cancel := context.WithTimeout(context.Background(), waitFor)
+	t.Cleanup(cancel)
+	cli, err := geerpc.XDialContext(ctx, addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cli.Close() })
+	return ctx, cli
+}
+
 // TestServeFaultsAbortsAndHasNoHeartbeatsWithoutRegistry drives a serve
 // -faults without a registry through its control service: an abort fault
 // answers every Echo with the injected abort, Arith is left alone, and the
 // heartbeat controls say there is nothing to stop.
 func TestServeFaultsAbortsAndHasNoHeartbeatsWithoutRegistry(t *testing.T) {
-	_, addr := startServe(t, "-faults", "-debug", "")
-	ctx, cancel := context.WithTimeout(context.Background(), waitFor)
-	defer cancel()
-	cli, err := geerpc.XDialContext(ctx, addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cli.Close()
+	ctx, cli := dialServe(t, "-faults", "-debug", "")
 	var ack int
 	f := cluster.CallFault{ID: 3, Seed: 9, Type: "abort", Fraction: 1}
 	if err := cli.Call(ctx, cluster.ControlService+".SetCallFault", f, &ack); err != nil {
@@ -42,7 +50,7 @@ func TestServeFaultsAbortsAndHasNoHeartbeatsWithoutRegistry(t *testing.T) {
 	if err := cli.Call(ctx, cluster.ControlService+".Report", 0, &r); err != nil || r.Stats.Aborted != 1 || r.Stats.Calls != 1 {
 		t.Errorf("report %+v, %v; want one call, aborted", r.Stats, err)
 	}
-	err = cli.Call(ctx, cluster.ControlService+".StopHeartbeat", 0, &ack)
+	err := cli.Call(ctx, cluster.ControlService+".StopHeartbeat", 0, &ack)
 	if err == nil || !strings.Contains(err.Error(), "-registry") {
 		t.Errorf("StopHeartbeat without a registry: %v", err)
 	}
@@ -55,14 +63,7 @@ func TestServeServiceTime(t *testing.T) {
 	const serviceTime = 80 * time.Millisecond
 	for _, args := range [][]string{{"-faults"}, {}} {
 		t.Run(fmt.Sprint(args), func(t *testing.T) {
-			_, addr := startServe(t, append(args, "-debug", "", "-service-time", serviceTime.String())...)
-			ctx, cancel := context.WithTimeout(context.Background(), waitFor)
-			defer cancel()
-			cli, err := geerpc.XDialContext(ctx, addr)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer cli.Close()
+			ctx, cli := dialServe(t, append(args, "-debug", "", "-service-time", serviceTime.String())...)
 			for range 3 {
 				start := time.Now()
 				var echo demo.EchoReply

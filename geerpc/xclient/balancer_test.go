@@ -282,18 +282,22 @@ func TestP2CPrefersLowerCost(t *testing.T) {
 	}
 }
 
+// observeWant records rtt at now in p and fails unless the estimate is then
+// want.
+func observeWant(t *testing.T, p *peakEWMA, rtt time.Duration, now int64, want time.Duration, what string) {
+	t.Helper()
+	p.observe(rtt, now)
+	if got := time.Duration(p.value(now)); got != want {
+		t.Fatalf("%s: estimate %v, want %v", what, got, want)
+	}
+}
+
 func TestPeakEWMA(t *testing.T) {
 	var p peakEWMA
 	now := nanotime()
-	p.observe(10*time.Millisecond, now)
-	p.observe(100*time.Millisecond, now)
-	if got := p.value(now); got != float64(10*time.Millisecond) {
-		t.Fatalf("after one outlier: %v, want 10ms: it lifts nothing", time.Duration(got))
-	}
-	p.observe(100*time.Millisecond, now)
-	if got := p.value(now); got != float64(100*time.Millisecond) {
-		t.Fatalf("after two slow answers in a row: %v, want the peak", time.Duration(got))
-	}
+	observeWant(t, &p, 10*time.Millisecond, now, 10*time.Millisecond, "first sample")
+	observeWant(t, &p, 100*time.Millisecond, now, 10*time.Millisecond, "one outlier lifts nothing")
+	observeWant(t, &p, 100*time.Millisecond, now, 100*time.Millisecond, "two slow answers in a row lift it to the peak")
 	p.observe(10*time.Millisecond, now+int64(ewmaDecay))
 	got := time.Duration(p.value(now + int64(ewmaDecay)))
 	// one decay time later the old value weighs 1/e
@@ -308,14 +312,8 @@ func TestPeakEWMAFirstAnswerAfterReset(t *testing.T) {
 	var p peakEWMA
 	now := nanotime()
 	p.reset(float64(2*time.Millisecond), now)
-	p.observe(40*time.Millisecond, now)
-	if got := p.value(now); got != float64(2*time.Millisecond) {
-		t.Fatalf("first answer of 40ms after a reset to 2ms: %v, want 2ms (a one-time cost lifts nothing)", time.Duration(got))
-	}
-	p.observe(40*time.Millisecond, now)
-	if got := p.value(now); got != float64(40*time.Millisecond) {
-		t.Fatalf("second answer of 40ms: %v, want 40ms", time.Duration(got))
-	}
+	observeWant(t, &p, 40*time.Millisecond, now, 2*time.Millisecond, "first answer after a reset (a one-time cost)")
+	observeWant(t, &p, 40*time.Millisecond, now, 40*time.Millisecond, "second slow answer")
 }
 
 func TestMultiServersDiscovery(t *testing.T) {
