@@ -197,28 +197,27 @@ func (x *XClient) readmit(e *Endpoint, rtt time.Duration, now int64) {
 // answer alone would make e look faster than its peers and flood it; and a
 // first answer carries one-time costs (a new connection, gob's type
 // descriptions, a cold process), so starting from it when it is slower
-// would keep e out. Its next answers correct the start: a slower one lifts
-// the estimate at once.
+// would keep e out. Its next answers correct the start: two slower ones in
+// a row lift the estimate at once.
 func (x *XClient) startLatency(e *Endpoint, rtt time.Duration, now int64) float64 {
-	if mean := x.peersMean(e, now); mean > 0 {
+	if mean := x.peersMean(e, now, (*Endpoint).estimate); mean > 0 {
 		return mean
 	}
 	return float64(rtt)
 }
 
-// peersMean is the mean latency estimate of e's peers in balancing; zero
-// when none has one.
-func (x *XClient) peersMean(e *Endpoint, now int64) float64 {
+// peersMean is the mean of f (an endpoint's latency estimate or its cost)
+// over e's peers in balancing that have a latency estimate; zero when none
+// has one.
+func (x *XClient) peersMean(e *Endpoint, now int64, f func(*Endpoint, int64) float64) float64 {
 	var sum float64
 	n := 0
 	for _, p := range x.view.Load().eps {
-		if p == e || p.ejected.Load() {
+		if p == e || p.ejected.Load() || p.lat.value(now) == 0 {
 			continue
 		}
-		if v := p.lat.value(now); v > 0 {
-			sum += v
-			n++
-		}
+		sum += f(p, now)
+		n++
 	}
 	if n == 0 {
 		return 0

@@ -77,6 +77,10 @@ func (e *Endpoint) Latency() time.Duration {
 	return time.Duration(e.lat.value(nanotime()))
 }
 
+// estimate returns the latency estimate at now in nanoseconds; zero means
+// not measured yet.
+func (e *Endpoint) estimate(now int64) float64 { return e.lat.value(now) }
+
 // unmeasuredPenalty is the load of an instance with calls in flight but no
 // measured latency yet, so that a new instance gets one call at a time until
 // its first answer.

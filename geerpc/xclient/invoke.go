@@ -9,21 +9,27 @@ import (
 	"github.com/geerpclab/geerpc/geerpc"
 )
 
-// failurePenalty is the latency recorded for a transport error, so that an
-// instance failing fast does not look fast to P2CSelect, when its peers
-// have no estimate; else it is penaltyFactor times their mean.
+// failurePenalty is the latency recorded for a transport error or timeout
+// when no peer has an estimate, and the most ever recorded for one.
 const failurePenalty = time.Second
 
-// penaltyFactor scales the peers' mean latency into the latency recorded
-// for a failure: enough to keep P2C away from the instance for a couple of
-// decay constants (ln 10 ≈ 2.3), not the seven that a fixed second costs
-// against a millisecond, which kept a restarted instance out for seconds
-// after one failed call on a stale connection.
+// penaltyFactor scales the peers' mean cost into the latency a failure
+// records: ten times what a call to a peer costs now, so that P2C stays
+// away for a couple of decay constants (ln 10 ≈ 2.3). It is the peers'
+// cost, their latency times their calls in flight plus one, not their
+// latency alone: under load a peer's queue makes it cost tens of its
+// latencies, and ten latencies let an instance whose calls all time out
+// look as cheap as a queue (TestP2CSlowInstanceUnderLoad: 0.38% of the
+// calls at 100 in flight went to an instance slowed past the deadline; now
+// 0.007%).
+// Idle, the cost is the latency, so one failed call on a stale connection
+// does not keep a restarted 1ms instance out for seven decay constants, as
+// a fixed second did.
 const penaltyFactor = 10
 
 // failureLatency is the latency a failed attempt on e records.
 func (x *XClient) failureLatency(e *Endpoint, now int64) time.Duration {
-	mean := x.peersMean(e, now)
+	mean := x.peersMean(e, now, (*Endpoint).cost)
 	if mean == 0 {
 		return failurePenalty
 	}

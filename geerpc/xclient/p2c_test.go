@@ -22,11 +22,13 @@ type p2cSim struct {
 	stallEvery int
 	stall      time.Duration
 	think      time.Duration
+	timeout    time.Duration // when set, a longer call fails at it with a deadline error
 	rng        *rng
 	svc        map[*Endpoint]time.Duration
 	down       map[*Endpoint]bool // calls fail at once, as on a dead process
 	flight     simHeap
 	answers    map[*Endpoint][]int64 // when each successful call ended
+	picks      map[*Endpoint]int     // calls started, failed or not
 }
 
 // simCall is one call in flight, or a caller's next call when e is nil.
@@ -34,6 +36,7 @@ type simCall struct {
 	start, end int64
 	e          *Endpoint
 	fail       bool
+	timedOut   bool
 }
 
 // simHeap orders calls in flight by end time.
@@ -54,7 +57,7 @@ func (h *simHeap) Pop() any {
 // instances with the given service times, at virtual time one hour.
 func newP2CSim(t *testing.T, callers int, svc ...time.Duration) *p2cSim {
 	s := &p2cSim{clk: int64(time.Hour), rng: newRNG(3), stallEvery: 2000, svc: map[*Endpoint]time.Duration{},
-		down: map[*Endpoint]bool{}, answers: map[*Endpoint][]int64{}}
+		down: map[*Endpoint]bool{}, answers: map[*Endpoint][]int64{}, picks: map[*Endpoint]int{}}
 	b := &p2cBalancer{rng: newRNG(1), now: func() int64 { return s.clk }}
 	o := Options{Balancer: b, Seed: 2}.withDefaults()
 	s.x = &XClient{opt: o, bal: b, log: o.Logger, rng: newRNG(o.Seed), clock: func() int64 { return s.clk }}
@@ -85,6 +88,7 @@ func (s *p2cSim) call() {
 	if err != nil {
 		panic(err)
 	}
+	s.picks[e]++
 	c := simCall{start: s.clk, e: e, fail: s.down[e]}
 	switch {
 	case c.fail:
@@ -93,6 +97,9 @@ func (s *p2cSim) call() {
 		d := s.svc[e] + time.Duration(s.rng.intN(500))*time.Microsecond
 		if s.rng.intN(s.stallEvery) == 0 {
 			d += cmp.Or(s.stall, 40*time.Millisecond)
+		}
+		if s.timeout > 0 && d > s.timeout {
+			d, c.timedOut = s.timeout, true
 		}
 		c.end = s.clk + int64(d)
 	}
@@ -122,8 +129,11 @@ func (s *p2cSim) run(d time.Duration) {
 			continue
 		}
 		var err error
-		if c.fail {
+		switch {
+		case c.fail:
 			err = errFakeRefused
+		case c.timedOut:
+			err = context.DeadlineExceeded
 		}
 		s.x.observe(c.e, err, time.Duration(c.end-c.start), s.clk)
 		c.e.release()
@@ -334,5 +344,27 @@ func TestP2COneFailureDoesNotStarveAnInstance(t *testing.T) {
 	t.Logf("shares per second after the failure: %s", s.shares(b, t0, 6))
 	if sh := s.share(b, t0+int64(3*time.Second), t0+int64(6*time.Second)); sh < 0.8/3 {
 		t.Fatalf("share %.1f%% from 3s to 6s after one failure, want within 20%% of a third", sh*100)
+	}
+}
+
+// TestP2CSlowInstanceUnderLoad: with 100 callers the healthy instances'
+// costs carry their queues (about 50 calls of 2ms each), and the slow
+// instance's calls all time out at 40ms without ejection, as in the
+// bench's slow-50ms cell. A failure must record more than a queue costs,
+// or the slow instance looks as cheap as its peers and takes a few calls
+// at a time.
+func TestP2CSlowInstanceUnderLoad(t *testing.T) {
+	s := newP2CSim(t, 100, 2*time.Millisecond, 2*time.Millisecond, 50*time.Millisecond)
+	s.timeout = 40 * time.Millisecond
+	s.x.opt.EjectAfter = -1
+	s.run(20 * time.Second)
+	all := 0
+	for _, n := range s.picks {
+		all += n
+	}
+	sh := float64(s.picks[s.ep(2)]) / float64(all)
+	t.Logf("slow share %.4f%% of %d calls", sh*100, all)
+	if sh > 0.001 {
+		t.Fatalf("instance slower by 50ms got %.3f%% of the calls at 100 in flight, want at most 0.1%%", sh*100)
 	}
 }
