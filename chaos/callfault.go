@@ -10,6 +10,7 @@ import (
 	"github.com/geerpclab/geerpc/chaos/scenario"
 	geecluster "github.com/geerpclab/geerpc/cluster"
 	"github.com/geerpclab/geerpc/geerpc"
+	"github.com/geerpclab/geerpc/internal/pause"
 )
 
 // CallFault is a per-call fault on one instance's services.
@@ -180,7 +181,7 @@ func (c *CallInjector) count(p plan, key uint64, keyed bool) {
 // returns an error wrapping geerpc.ErrNoReply, so that no reply is sent.
 func (c *CallInjector) Do(ctx context.Context, key uint64, keyed bool, stop <-chan struct{}, run func() error) error {
 	p := c.plan(key, keyed)
-	if p.delay > 0 && !wait(ctx, stop, p.delay) {
+	if p.delay > 0 && !pause.ForOr(ctx, stop, p.delay) {
 		return fmt.Errorf("geerpc: chaos: delayed call ended: %w", context.Cause(ctx))
 	}
 	switch {
@@ -197,19 +198,6 @@ func (c *CallInjector) Do(ctx context.Context, key uint64, keyed bool, stop <-ch
 		return fmt.Errorf("%w: %w", ErrReplyDropped, geerpc.ErrNoReply)
 	}
 	return err
-}
-
-// wait sleeps d; false means ctx or stop ended it first.
-func wait(ctx context.Context, stop <-chan struct{}, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-	case <-stop:
-	}
-	return false
 }
 
 // uniform returns a uniform number in [0, 1) from its inputs (splitmix64).

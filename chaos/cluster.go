@@ -11,6 +11,7 @@ import (
 	geecluster "github.com/geerpclab/geerpc/cluster"
 	"github.com/geerpclab/geerpc/demo"
 	"github.com/geerpclab/geerpc/geerpc"
+	"github.com/geerpclab/geerpc/internal/pause"
 	clientv3 "go.etcd.io/etcd/client/v3"
 )
 
@@ -266,7 +267,7 @@ func (c *cluster) stop(ctx context.Context, in *instance) error {
 	}
 	_ = in.c.StopHeartbeat()
 	err := in.c.Deregister(ctx)
-	wait(ctx, nil, c.s.Registry.RefreshOrDefault()+50*time.Millisecond)
+	pause.For(ctx, c.s.Registry.RefreshOrDefault()+50*time.Millisecond)
 	err = errors.Join(err, in.c.Stop(ctx, time.Second))
 	in.proxy.Stop()
 	return err

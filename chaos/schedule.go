@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/geerpclab/geerpc/chaos/scenario"
+	"github.com/geerpclab/geerpc/internal/pause"
 )
 
 // FaultRecord is what happened to one fault of the timeline.
@@ -46,7 +47,7 @@ func schedule(ctx context.Context, c *cluster, t0 time.Time, recs []FaultRecord,
 	active := map[int]bool{}
 	defer restoreAll(c, t0, recs, active, log)
 	for _, ev := range evs {
-		if !wait(ctx, nil, time.Until(t0.Add(ev.at))) {
+		if !pause.For(ctx, time.Until(t0.Add(ev.at))) {
 			return
 		}
 		f := c.s.Faults[ev.id]

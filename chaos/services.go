@@ -6,6 +6,7 @@ import (
 
 	"github.com/geerpclab/geerpc/demo"
 	"github.com/geerpclab/geerpc/geerpc"
+	"github.com/geerpclab/geerpc/internal/pause"
 )
 
 // Interceptor returns the server middleware that puts Echo.Echo and
@@ -19,7 +20,7 @@ func (c *CallInjector) Interceptor(serviceTime time.Duration, stop <-chan struct
 		case "Echo.Echo":
 			args, _ := call.Args.(demo.EchoArgs)
 			return c.Do(ctx, args.Nonce, true, stop, func() error {
-				if serviceTime > 0 && !wait(ctx, stop, serviceTime) {
+				if serviceTime > 0 && !pause.ForOr(ctx, stop, serviceTime) {
 					return context.Cause(ctx)
 				}
 				return next(ctx)

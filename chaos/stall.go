@@ -7,6 +7,8 @@ import (
 	rtmetrics "runtime/metrics"
 	"sync"
 	"time"
+
+	"github.com/geerpclab/geerpc/internal/pause"
 )
 
 // stallTick is the period of the stall watch; stallReport the lateness
@@ -67,7 +69,7 @@ func (w *stallWatch) watch(ctx context.Context, clk *clock) {
 	q.longest()
 	for {
 		start, from := time.Now(), clk.now()
-		if !wait(ctx, nil, stallTick) {
+		if !pause.For(ctx, stallTick) {
 			return
 		}
 		w.tick(from, clk.now(), max(time.Since(start)-stallTick, q.longest()))

@@ -12,6 +12,7 @@ import (
 	"github.com/geerpclab/geerpc/chaos/scenario"
 	"github.com/geerpclab/geerpc/demo"
 	"github.com/geerpclab/geerpc/geerpc/xclient"
+	"github.com/geerpclab/geerpc/internal/pause"
 	"github.com/geerpclab/geerpc/loadgen"
 )
 
@@ -104,7 +105,7 @@ func (v *variant) waitReady(ctx context.Context, n int) error {
 		if err == nil && len(addrs) == n {
 			return nil
 		}
-		if !wait(ctx, nil, 10*time.Millisecond) {
+		if !pause.For(ctx, 10*time.Millisecond) {
 			return fmt.Errorf("geerpc: chaos: %s: discovery lists %d of %d instances: %v", v.name, len(addrs), n, err)
 		}
 	}

@@ -26,3 +26,17 @@ func TestForReportsWhetherTheDelayPassed(t *testing.T) {
 		t.Error("Until a past time = false, want true")
 	}
 }
+
+func TestForOrEndsWhenStopCloses(t *testing.T) {
+	stop := make(chan struct{})
+	close(stop)
+	if ForOr(context.Background(), stop, time.Hour) {
+		t.Error("ForOr with a closed stop = true, want false")
+	}
+	if !ForOr(context.Background(), make(chan struct{}), time.Millisecond) {
+		t.Error("ForOr with an open stop = false, want true")
+	}
+	if !ForOr(context.Background(), nil, time.Millisecond) {
+		t.Error("ForOr with a nil stop = false, want true")
+	}
+}
