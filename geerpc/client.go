@@ -338,15 +338,15 @@ func newClient(conn net.Conn, opt Option, deadline time.Time) (*Client, error) {
 		opt: opt, closed: make(chan struct{}), wakeReader: make(chan struct{}, 1),
 		pending: make(map[uint64]*Call), maxPending: limitOr(opt.MaxPending, 65_536),
 	}
-	out := newCallerOutput(conn)
-	var rwc io.ReadWriteCloser = outputConn{Conn: conn, out: out}
+	out := outputConn{Conn: conn, out: newCallerOutput(conn)}
+	var rwc io.ReadWriteCloser = out
 	if callersMayRead(conn, opt) {
 		c.input = newCallerInput(conn)
-		rwc = codecConn{outputConn: outputConn{Conn: conn, out: out}, in: c.input}
+		rwc = codecConn{outputConn: out, in: c.input}
 	}
 	c.cc = codec.New(opt.CodecType, rwc, codec.Options{MaxMessageSize: opt.MaxMessageSize})
 	c.w = newMsgWriter(c.cc)
-	c.w.limit = out.limit
+	c.w.limit = out.out.limit
 	c.linger = time.AfterFunc(time.Hour, c.lingered)
 	c.linger.Stop()
 	c.wakeReaderLocked() // the reader goroutine reads first

@@ -11,7 +11,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/geerpclab/geerpc/chaos"
 	"github.com/geerpclab/geerpc/demo"
 	"github.com/geerpclab/geerpc/geerpc"
 	"github.com/geerpclab/geerpc/geerpc/registry"
@@ -180,9 +179,13 @@ func (in *instance) setup(proto string) error {
 		if err := checkFaultsAddr(in.cfg.addr, in.lis.Addr()); err != nil {
 			return err
 		}
-		in.faults, opts.Interceptor = newCallFaults(in.cfg.serviceTime, in.stop)
-	} else if in.cfg.serviceTime > 0 {
-		opts.Interceptor = chaos.NewCallInjector(0).Interceptor(in.cfg.serviceTime, in.stop)
+	}
+	if in.cfg.faults || in.cfg.serviceTime > 0 {
+		faults, ic := newCallFaults(in.cfg.serviceTime, in.stop)
+		opts.Interceptor = ic
+		if in.cfg.faults {
+			in.faults = faults // without -faults no control service drives them
+		}
 	}
 	in.srv = geerpc.NewServerWithOptions(opts)
 	name := in.cfg.name

@@ -104,8 +104,8 @@ func (e *Endpoint) cost(now int64) float64 {
 // this weighs 1/e of a new one. Finagle and linkerd take 10s; with it, one
 // slow answer (a pause of the machine) kept an equal instance out of
 // power-of-two-choices for tens of seconds at low concurrency. With 1s it
-// is forgotten in a few seconds, while a slow instance, whose every answer
-// lifts its estimate at once, stays avoided.
+// is forgotten in a few seconds, while a slow instance, whose answers lift
+// its estimate again from the second one on, stays avoided.
 const ewmaDecay = time.Second
 
 // peakEWMA is an exponentially weighted moving average of latency that jumps

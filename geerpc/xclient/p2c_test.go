@@ -188,8 +188,9 @@ func (s *p2cSim) firstAnswer(e *Endpoint, t int64) int64 {
 // second, as the chaos scenarios load, so that no call is in flight when
 // P2C picks, and one answer in 100 three times slower than the rest, as on
 // a busy machine. Over two minutes, an instance's share of 4s falls below
-// 80% of a fair third in at most 1% of the windows (chance alone makes
-// about one such window in 700 here) and never below 70%. When one outlier
+// 80% of a fair third in at most 1% of the windows and never below 70%
+// (for a binomial share of the ~460 answers of a window, 80% is three
+// standard deviations down: about one window in 700). When one outlier
 // lifted an instance's estimate past the tie band and kept it out for up
 // to a second, 8% of the windows fell below 80%, the lowest to 22%.
 func TestP2CEqualInstancesShareAtLowRate(t *testing.T) {
