@@ -23,6 +23,7 @@ type Args struct{ Num1, Num2 int }
 type Foo struct {
 	sleeps atomic.Int64  // Sleep calls that started
 	waits  atomic.Int64  // Wait calls that started
+	blocks atomic.Int64  // BlockingSleep calls that started
 	gate   chan struct{} // Wait returns once it is closed
 }
 
@@ -56,6 +57,7 @@ func (f *Foo) Sleep(ctx context.Context, args Args, reply *int) error {
 
 // BlockingSleep ignores any context.
 func (f *Foo) BlockingSleep(args Args, reply *int) error {
+	f.blocks.Add(1)
 	time.Sleep(time.Duration(args.Num1) * time.Millisecond)
 	*reply = args.Num1
 	return nil
