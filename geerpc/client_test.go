@@ -33,19 +33,23 @@ func TestCallsOverEveryTransportAndCodec(t *testing.T) {
 	}
 }
 
+// TestCallTimeoutRemovesCallAndDiscardsLateReply times a call out while its
+// handler waits on the gate, so the reply cannot come first, then lets the
+// late reply arrive.
 func TestCallTimeoutRemovesCallAndDiscardsLateReply(t *testing.T) {
 	for _, ct := range codecs {
 		t.Run(string(ct), func(t *testing.T) {
-			srv, _ := newFooServer(t, geerpc.ServerOptions{})
+			srv, foo := newFooServer(t, geerpc.ServerOptions{})
 			c := dial(t, transports[0].listen(t, srv), opt(ct))
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Millisecond)
 			defer cancel()
 			var reply int
-			err := c.Call(ctx, "Foo.BlockingSleep", Args{Num1: 200}, &reply)
+			err := c.Call(ctx, "Foo.Wait", Args{Num1: 7}, &reply)
 			if !errors.Is(err, context.DeadlineExceeded) {
 				t.Fatalf("err = %v, want context.DeadlineExceeded", err)
 			}
-			time.Sleep(250 * time.Millisecond) // the late reply arrives and is dropped
+			close(foo.gate)
+			time.Sleep(100 * time.Millisecond) // the late reply arrives and is dropped
 			if reply != 0 {
 				t.Fatalf("late reply was written into the abandoned reply: %d", reply)
 			}
@@ -55,43 +59,47 @@ func TestCallTimeoutRemovesCallAndDiscardsLateReply(t *testing.T) {
 }
 
 func TestGoContextEndsWithContextError(t *testing.T) {
-	srv, _ := newFooServer(t, geerpc.ServerOptions{})
+	srv, foo := newFooServer(t, geerpc.ServerOptions{})
 	c := dial(t, transports[0].listen(t, srv), nil)
+	t.Cleanup(func() { close(foo.gate) }) // before the server's Shutdown, which waits for Wait
 	ctx, cancel := context.WithCancel(context.Background())
 	var reply int
-	call := c.GoContext(ctx, "Foo.BlockingSleep", Args{Num1: 100}, &reply, nil)
+	call := c.GoContext(ctx, "Foo.Wait", Args{Num1: 7}, &reply, nil)
 	cancel()
 	select {
-	case <-call.Done:
-	case <-time.After(50 * time.Millisecond):
-		t.Fatal("cancelled call did not end before its reply came")
+	case <-call.Done: // the gate is shut: no reply can have ended it
+	case <-time.After(5 * time.Second):
+		t.Fatal("cancelled call did not end while its handler waited")
 	}
-	if !errors.Is(call.Error, context.Canceled) {
-		t.Fatalf("err = %v, want context.Canceled", call.Error)
+	if !errors.Is(call.Error, context.Canceled) || reply != 0 {
+		t.Fatalf("err = %v, reply %d; want context.Canceled and no reply", call.Error, reply)
 	}
-	time.Sleep(150 * time.Millisecond)
 }
 
+// TestBrokenConnectionFailsPendingCallsAtOnce breaks the connection under
+// calls whose handlers wait on the gate: they must fail while no reply can
+// come, not when the handlers return. Shutdown itself waits for them.
 func TestBrokenConnectionFailsPendingCallsAtOnce(t *testing.T) {
-	srv, _ := newFooServer(t, geerpc.ServerOptions{})
+	srv, foo := newFooServer(t, geerpc.ServerOptions{})
 	c := dial(t, transports[0].listen(t, srv), nil)
 	calls := make([]*geerpc.Call, 10)
 	for i := range calls {
-		calls[i] = c.Go("Foo.BlockingSleep", Args{Num1: 300}, new(int), nil)
+		calls[i] = c.Go("Foo.Wait", Args{Num1: 1}, new(int), nil)
 	}
-	time.Sleep(20 * time.Millisecond)
+	waitFor(t, func() bool { return foo.waits.Load() == int64(len(calls)) }, "every handler started")
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel() // a Shutdown whose context already ended closes connections at once
-	_ = srv.Shutdown(ctx)
-	start := time.Now()
+	shut := make(chan error, 1)
+	go func() { shut <- srv.Shutdown(ctx) }()
 	for _, call := range calls {
-		<-call.Done
+		select {
+		case <-call.Done:
+		case <-time.After(5 * time.Second):
+			t.Fatal("pending call still waits after its connection broke")
+		}
 		if !errors.Is(call.Error, geerpc.ErrShutdown) {
 			t.Fatalf("pending call error = %v, want ErrShutdown", call.Error)
 		}
-	}
-	if waited := time.Since(start); waited > 250*time.Millisecond {
-		t.Fatalf("pending calls failed after %v, not when the connection broke", waited)
 	}
 	if c.IsAvailable() {
 		t.Fatal("client still available after its connection broke")
@@ -101,7 +109,10 @@ func TestBrokenConnectionFailsPendingCallsAtOnce(t *testing.T) {
 	if err != geerpc.ErrShutdown { //nolint:errorlint // == is the point
 		t.Fatalf("call on broken client = %v, want ErrShutdown itself", err)
 	}
-	time.Sleep(350 * time.Millisecond) // let the blocking handlers return
+	close(foo.gate)
+	if err := <-shut; !errors.Is(err, context.Canceled) {
+		t.Fatalf("Shutdown = %v, want context.Canceled", err)
+	}
 }
 
 func TestFullDoneChannelDoesNotBlockOtherCalls(t *testing.T) {

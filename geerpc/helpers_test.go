@@ -27,10 +27,11 @@ type Foo struct {
 	gate   chan struct{} // Wait returns once it is closed
 }
 
-// Wait blocks until the test closes the gate.
+// Wait blocks until the test closes the gate, then answers Num1.
 func (f *Foo) Wait(args Args, reply *int) error {
 	f.waits.Add(1)
 	<-f.gate
+	*reply = args.Num1
 	return nil
 }
 
@@ -169,3 +170,14 @@ func callSum(t testing.TB, c *geerpc.Client, a, b int) {
 }
 
 func name(parts ...any) string { return fmt.Sprint(parts...) }
+
+// waitFor polls cond until it holds, failing after a deadline generous
+// enough for a busy machine.
+func waitFor(t testing.TB, cond func() bool, what string) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); !cond(); time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("waited 10s for %s", what)
+		}
+	}
+}

@@ -180,7 +180,9 @@ func TestHedgedRequest(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f, addrs := newFakeNet(2)
-			f.servers[addrs[0]].delay.Store(int64(200 * time.Millisecond))
+			// The pinned instance answers long after the hedge (a second,
+			// not a few ms), so a busy machine cannot make it win the race.
+			f.servers[addrs[0]].delay.Store(int64(time.Second))
 			x, _ := newFakeXClient(t, f, addrs, Options{Balancer: &pinBalancer{}, HedgeDelay: 10 * time.Millisecond})
 			ctx := pin(context.Background(), addrs[0])
 			if tc.idempotent {

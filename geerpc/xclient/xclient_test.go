@@ -95,7 +95,7 @@ func TestBroadcast(t *testing.T) {
 		wantCancelled int
 	}{
 		{name: "all-succeed", wantSucceeded: 3},
-		{name: "first-error-cancels-the-rest", failDelay: 100 * time.Millisecond, wantErr: true, wantSucceeded: 1, wantCancelled: 1},
+		{name: "first-error-cancels-the-rest", failDelay: 500 * time.Millisecond, wantErr: true, wantSucceeded: 1, wantCancelled: 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f, addrs := newFakeNet(3)
