@@ -193,10 +193,30 @@ func (r *Result) maxShare(th scenario.ShareThreshold) []Verdict {
 				Measured: fmt.Sprintf("%.1f%% of %d calls, p99 %s", share*100, calls, fmtDur(r.p99During(i, th.Instance)))})
 			continue
 		}
-		out = append(out, verdict(share <= th.Max, "share of "+th.Instance+" during its faults", scope, want,
-			"%.1f%% of %d calls, p99 %s", share*100, calls, fmtDur(r.p99During(i, th.Instance))))
+		invariant, format := "share of "+th.Instance+" during its faults", "%.1f%% of %d calls, p99 %s"
+		p99 := fmtDur(r.p99During(i, th.Instance))
+		if share <= th.Max {
+			out = append(out, verdict(true, invariant, scope, want, format, share*100, calls, p99))
+			continue
+		}
+		from, to := r.faultSpan(th.Instance)
+		out = append(out, r.timed(from, to, invariant, scope, want, format, share*100, calls, p99))
 	}
 	return out
+}
+
+// faultSpan returns the span from the first start to the last end of the
+// faults targeting name. A stall in it can hide a slow instance from P2C,
+// whose estimates then measure the machine.
+func (r *Result) faultSpan(name string) (from, to time.Duration) {
+	from, to = 1<<62, -1<<62
+	for _, f := range r.Faults {
+		if slices.Contains(f.Instances, name) {
+			a, b := window(f)
+			from, to = min(from, a), max(to, b)
+		}
+	}
+	return from, to
 }
 
 // shareDuring returns the share of variant i's calls started during the

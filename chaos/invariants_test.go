@@ -141,6 +141,43 @@ func TestSuccessRatioExcusesOnlyTimeoutsDuringStalls(t *testing.T) {
 	}
 }
 
+// TestShareOfSlowInstanceInconclusiveOnlyDuringAStall: P2C sent half the
+// calls of a latency fault's window (1s..2s) to its target; that fails,
+// unless a stall overlapped the window, when every latency measured the
+// machine and the share proves nothing.
+func TestShareOfSlowInstanceInconclusiveOnlyDuringAStall(t *testing.T) {
+	tests := []struct {
+		name   string
+		stalls []Stall
+		toC    int // of the 100 calls in the window
+		want   string
+	}{
+		{name: "share kept, stall", toC: 10, stalls: []Stall{{From: 1500 * ms, To: 1600 * ms, Max: 200 * ms}}, want: StatusPass},
+		{name: "share broken, no stall", toC: 50, want: StatusFail},
+		{name: "share broken, stall outside", toC: 50, stalls: []Stall{{From: 2500 * ms, To: 2600 * ms, Max: 200 * ms}}, want: StatusFail},
+		{name: "share broken, stall inside", toC: 50, stalls: []Stall{{From: 1500 * ms, To: 1600 * ms, Max: 200 * ms}}, want: StatusInconclusive},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			calls := onTime(300)
+			for i := range 100 { // the calls started in 1s..2s
+				calls[100+i].instance = "b"
+				if i < tt.toC {
+					calls[100+i].instance = "c"
+				}
+			}
+			r := judgedResult(tt.stalls, calls...)
+			r.Variants[0].Mode = "p2c"
+			r.Scenario.Thresholds.MaxShare = []scenario.ShareThreshold{{Mode: "p2c", Instance: "c", Max: 0.2}}
+			r.Faults = []FaultRecord{{Type: scenario.FaultLatency, Instances: []string{"c"}, Start: time.Second, End: 2 * time.Second, AppliedAt: -1, ClearedAt: -1}}
+			v := verdictOn(t, r, "share of c during its faults")
+			if v.Status != tt.want {
+				t.Fatalf("status %s, want %s: %s", v.Status, tt.want, v.Measured)
+			}
+		})
+	}
+}
+
 func TestStallWatchMergesLateTicksIntoSpans(t *testing.T) {
 	var w stallWatch
 	w.tick(0, 10*ms, 0)
