@@ -9,6 +9,7 @@ import (
 
 	"github.com/geerpclab/geerpc/demo"
 	"github.com/geerpclab/geerpc/geerpc"
+	"github.com/geerpclab/geerpc/internal/toggle"
 )
 
 // Instance is one geerpc server of the cluster, on a 127.0.0.1 port it keeps
@@ -17,16 +18,15 @@ type Instance struct {
 	opts   Options
 	spec   InstanceSpec
 	reg    registrar
-	listen string // host:port it listens on
-	front  string // host:port clients dial
+	listen string      // host:port it listens on
+	front  string      // host:port clients dial
+	hb     toggle.Loop // the in-process instance's heartbeat loop
 
-	mu       sync.Mutex // protects following
-	srv      *geerpc.Server
-	stop     chan struct{} // closed when this server generation stops
-	served   chan struct{} // closed when its Serve returned
-	hbCancel func()
-	hbDone   <-chan struct{}
-	proc     *child
+	mu     sync.Mutex // protects following
+	srv    *geerpc.Server
+	stop   chan struct{} // closed when this server generation stops
+	served chan struct{} // closed when its Serve returned
+	proc   *child
 }
 
 // startInstance starts the instance of spec and its heartbeat.
@@ -159,17 +159,9 @@ func (in *Instance) StartHeartbeat(ctx context.Context) error {
 	if in.opts.Backend == Processes {
 		return in.processHeartbeat(ctx, "StartHeartbeat")
 	}
-	in.mu.Lock()
-	defer in.mu.Unlock()
-	if in.hbCancel != nil {
-		return nil
-	}
-	stop, done, err := in.reg.heartbeat(ctx, in.Addr(), max(in.spec.Weight, 1))
-	if err != nil {
-		return err
-	}
-	in.hbCancel, in.hbDone = stop, done
-	return nil
+	return in.hb.Start(func() (func(), <-chan struct{}, error) {
+		return in.reg.heartbeat(ctx, in.Addr(), max(in.spec.Weight, 1))
+	})
 }
 
 // StopHeartbeat stops heartbeating without deregistering, the instance
@@ -179,14 +171,7 @@ func (in *Instance) StopHeartbeat() error {
 	if in.opts.Backend == Processes {
 		return in.processHeartbeat(context.Background(), "StopHeartbeat")
 	}
-	in.mu.Lock()
-	cancel, done := in.hbCancel, in.hbDone
-	in.hbCancel, in.hbDone = nil, nil
-	in.mu.Unlock()
-	if cancel != nil {
-		cancel()
-		<-done
-	}
+	in.hb.Stop()
 	return nil
 }
 

@@ -2,9 +2,9 @@ package main
 
 import (
 	"context"
-	"sync"
 
 	"github.com/geerpclab/geerpc/cluster"
+	"github.com/geerpclab/geerpc/internal/toggle"
 	"github.com/geerpclab/geerpc/geerpc/registry"
 )
 
@@ -14,10 +14,7 @@ import (
 type heartbeats struct {
 	url, addr string
 	opts      registry.HeartbeatOptions // Deregister unset: the loop never deregisters
-
-	mu     sync.Mutex         // protects following
-	cancel context.CancelFunc // stops the loop; nil while stopped
-	done   chan struct{}      // closed when the loop returned
+	loop      toggle.Loop
 }
 
 var _ cluster.Heartbeats = (*heartbeats)(nil)
@@ -25,33 +22,16 @@ var _ cluster.Heartbeats = (*heartbeats)(nil)
 // StartHeartbeat starts the loop unless it runs; its first heartbeat goes
 // at once.
 func (h *heartbeats) StartHeartbeat() error {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if h.cancel != nil {
-		return nil
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
+	return h.loop.Start(toggle.Go(func(ctx context.Context) {
 		_ = registry.HeartbeatContext(ctx, h.url, h.addr, h.opts)
-	}()
-	h.cancel, h.done = cancel, done
-	return nil
+	}))
 }
 
 // StopHeartbeat stops the loop, leaving the instance registered until its
 // TTL runs out, and returns once the loop did (a heartbeat in flight is
 // cancelled).
 func (h *heartbeats) StopHeartbeat() error {
-	h.mu.Lock()
-	cancel, done := h.cancel, h.done
-	h.cancel, h.done = nil, nil
-	h.mu.Unlock()
-	if cancel != nil {
-		cancel()
-		<-done
-	}
+	h.loop.Stop()
 	return nil
 }
 
