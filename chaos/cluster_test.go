@@ -24,9 +24,9 @@ const (
 	waitFor       = testTTL + 10*time.Second
 )
 
-// testCluster starts two instances, a and b, with a short TTL, stopped when
-// the test ends.
-func testCluster(t *testing.T) *cluster {
+// testClusterScenario is the scenario of testCluster: two instances, a and
+// b, with a short TTL, and no fault.
+func testClusterScenario(t *testing.T) *scenario.Scenario {
 	t.Helper()
 	s := validScenario()
 	s.Instances = s.Instances[:2]
@@ -35,6 +35,14 @@ func testCluster(t *testing.T) *cluster {
 	if err := s.Validate(); err != nil {
 		t.Fatal(err)
 	}
+	return s
+}
+
+// testCluster starts the cluster of testClusterScenario, stopped when the
+// test ends.
+func testCluster(t *testing.T) *cluster {
+	t.Helper()
+	s := testClusterScenario(t)
 	c, err := startCluster(t.Context(), s, testSeed(t), ClusterOptions{})
 	if err != nil {
 		t.Fatal(err)

@@ -11,6 +11,7 @@ import (
 	"github.com/geerpclab/geerpc/chaos/scenario"
 	"github.com/geerpclab/geerpc/internal/provenance"
 	"github.com/geerpclab/geerpc/loadgen"
+	"golang.org/x/sync/errgroup"
 )
 
 // SchemaVersion names the JSON results' schema (see SCENARIOS.md).
@@ -109,10 +110,11 @@ func execute(ctx context.Context, s *scenario.Scenario, res *Result, opts Option
 			return err
 		}
 	}
+	if err := warmUp(ctx, vs, s.Load.PayloadOrDefault()); err != nil {
+		return err
+	}
 	res.Faults = newFaultRecords(s)
-	var sw stallWatch
-	drive(ctx, s, c, clk, vs, res.Faults, &sw, log)
-	res.Stalls = sw.stalls()
+	drive(ctx, c, clk, vs, res, log)
 	stats, dropped, err := c.callReports(context.WithoutCancel(ctx))
 	if err != nil {
 		log.Warn("chaos: call-fault counts incomplete", "err", err)
@@ -124,9 +126,11 @@ func execute(ctx context.Context, s *scenario.Scenario, res *Result, opts Option
 	return nil
 }
 
-// drive runs the load of every variant and the fault timeline from the same
-// start, and returns when all calls have ended and every fault is undone.
-func drive(ctx context.Context, s *scenario.Scenario, c *cluster, clk *clock, vs []*variant, recs []FaultRecord, sw *stallWatch, log *slog.Logger) {
+// drive runs the load of every variant and the fault timeline of res from
+// the same start, and returns when all calls have ended and every fault is
+// undone, with the stalls measured meanwhile in res.
+func drive(ctx context.Context, c *cluster, clk *clock, vs []*variant, res *Result, log *slog.Logger) {
+	s, recs, sw := res.Scenario, res.Faults, &stallWatch{}
 	clk.t0 = time.Now()
 	// The watches run until the last call has ended, in an interrupted run
 	// too: the calls in flight at the interrupt end after it.
@@ -138,7 +142,7 @@ func drive(ctx context.Context, s *scenario.Scenario, c *cluster, clk *clock, vs
 	var loads sync.WaitGroup
 	for _, v := range vs {
 		loads.Go(func() {
-			m, err := loadgen.Run(ctx, v, loadOptions(s, v))
+			m, err := loadgen.Run(ctx, v, loadOptions(s, v, &res.Provenance))
 			v.summary, v.loadErr = m, err
 			log.Info("chaos: variant done", "variant", v.name)
 		})
@@ -146,16 +150,19 @@ func drive(ctx context.Context, s *scenario.Scenario, c *cluster, clk *clock, vs
 	loads.Wait()
 	stopWatch()
 	wg.Wait()
+	res.Stalls = sw.stalls()
 }
 
-// loadOptions returns the loadgen options of variant v.
-func loadOptions(s *scenario.Scenario, v *variant) loadgen.Options {
+// loadOptions returns the loadgen options of variant v. The run's
+// provenance is given, so that no variant runs git once the clock started.
+func loadOptions(s *scenario.Scenario, v *variant, prov *provenance.Info) loadgen.Options {
 	o := loadgen.Options{
-		Targets:  []loadgen.Target{v.target(s.Load.PayloadOrDefault())},
-		Duration: s.Load.Duration.D(),
-		Timeout:  s.Load.Timeout.D(),
-		Interval: s.Load.IntervalOrDefault(),
-		Observe:  v.rec.observe,
+		Targets:    []loadgen.Target{v.target(s.Load.PayloadOrDefault())},
+		Duration:   s.Load.Duration.D(),
+		Timeout:    s.Load.Timeout.D(),
+		Interval:   s.Load.IntervalOrDefault(),
+		Observe:    v.rec.observe,
+		Provenance: prov,
 	}
 	if s.Load.Rate > 0 {
 		o.Pacer = loadgen.ConstantPacer{PerSecond: s.Load.Rate}
@@ -163,4 +170,14 @@ func loadOptions(s *scenario.Scenario, v *variant) loadgen.Options {
 		o.Concurrency = s.Load.Concurrency
 	}
 	return o
+}
+
+// warmUp warms every variant at once before the clock starts; see
+// (*variant).warmUp.
+func warmUp(ctx context.Context, vs []*variant, payload int) error {
+	var g errgroup.Group
+	for _, v := range vs {
+		g.Go(func() error { return v.warmUp(ctx, payload) })
+	}
+	return g.Wait()
 }

@@ -155,3 +155,39 @@ func TestRunRejectsAnInvalidScenario(t *testing.T) {
 		t.Fatalf("Run of an invalid scenario: %v", err)
 	}
 }
+
+func TestWarmUpCallsEveryInstanceUnrecorded(t *testing.T) {
+	s := testClusterScenario(t)
+	c := testCluster(t)
+	vs, err := newVariants(t.Context(), s, c, &clock{}, 1)
+	t.Cleanup(func() {
+		for _, v := range vs {
+			v.close()
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range vs {
+		if err := v.waitReady(t.Context(), len(c.ins)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := warmUp(t.Context(), vs, 16); err != nil {
+		t.Fatal(err)
+	}
+	stats, _, err := c.callReports(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, in := range c.ins {
+		if got, want := stats[in.spec.Name].Calls, int64(warmUpRounds*len(vs)); got != want {
+			t.Errorf("instance %s served %d warm-up calls, want %d", in.spec.Name, got, want)
+		}
+	}
+	for _, v := range vs {
+		if calls, _ := v.rec.records(); len(calls) != 0 {
+			t.Errorf("%s recorded %d warm-up calls", v.name, len(calls))
+		}
+	}
+}

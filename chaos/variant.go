@@ -111,6 +111,27 @@ func (v *variant) waitReady(ctx context.Context, n int) error {
 	}
 }
 
+// warmUpRounds is how many times a variant calls each instance before the
+// load starts.
+const warmUpRounds = 3
+
+// warmUp calls every instance warmUpRounds times, unrecorded, so that the
+// load's first calls find dialled connections and warm servers, as a
+// long-lived client's would: a scenario measures faults, not dials and
+// cold processes. An instance that does not answer within 10s is an error.
+func (v *variant) warmUp(ctx context.Context, payload int) error {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	tg := v.target(payload)
+	for i := range uint64(warmUpRounds) {
+		args, reply := tg.New(1<<seqBits - 1 - i) // nonces the load never reaches
+		if err := v.x.Broadcast(ctx, tg.Method, args, reply); err != nil {
+			return fmt.Errorf("geerpc: chaos: %s: warm-up: %w", v.name, err)
+		}
+	}
+	return nil
+}
+
 // Call implements loadgen.Invoker: it calls through the XClient and records
 // how the call ended and which instance its last attempt went to.
 func (v *variant) Call(ctx context.Context, method string, args, reply any) error {

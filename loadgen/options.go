@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"math"
 	"time"
+
+	"github.com/geerpclab/geerpc/internal/provenance"
 )
 
 // DefaultMaxWorkers is the open-loop worker cap when none is given.
@@ -55,6 +57,10 @@ type Options struct {
 	// OnInterval, when set, receives each timeline interval as it closes,
 	// one call at a time, for live progress.
 	OnInterval func(Interval)
+	// Provenance is recorded in the Metrics as given; nil means it is
+	// collected as the run starts (running git), which a harness that
+	// starts several runs at once on one clock does once, before it.
+	Provenance *provenance.Info
 }
 
 // Setup records the options of a run in its report.

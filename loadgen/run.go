@@ -20,7 +20,11 @@ func Run(ctx context.Context, inv Invoker, opts Options) (*Metrics, error) {
 	if err != nil {
 		return nil, err
 	}
-	prov := provenance.Collect(ctx)
+	prov := o.Provenance
+	if prov == nil {
+		p := provenance.Collect(ctx)
+		prov = &p
+	}
 	r := newRunner(inv, o)
 	tl := startTimeline(r)
 	if o.Pacer != nil {
@@ -29,7 +33,7 @@ func Run(ctx context.Context, inv Invoker, opts Options) (*Metrics, error) {
 		r.closedLoop(ctx)
 	}
 	m := r.finish(tl.finish())
-	m.Provenance = prov
+	m.Provenance = *prov
 	return m, nil
 }
 

@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/geerpclab/geerpc/demo"
+	"github.com/geerpclab/geerpc/internal/provenance"
 )
 
 func TestOptionsValidation(t *testing.T) {
@@ -181,5 +183,27 @@ func TestEchoTargetFromKeepsRunsApart(t *testing.T) {
 	r.Nonce = 5 // the same call of another run
 	if _, err := tg.Check(5, r); !errors.Is(err, ErrBadReply) {
 		t.Fatalf("reply of another run accepted: %v", err)
+	}
+}
+
+func TestGivenProvenanceIsRecordedAsGiven(t *testing.T) {
+	given := &provenance.Info{GoVersion: "go-given", Commit: "c0ffee"}
+	for _, tt := range []struct {
+		name string
+		prov *provenance.Info
+	}{{name: "given", prov: given}, {name: "collected"}} {
+		t.Run(tt.name, func(t *testing.T) {
+			m, err := Run(context.Background(), &fakeInvoker{}, Options{Targets: []Target{EchoTarget(8)}, Count: 3, Provenance: tt.prov})
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := runtime.Version()
+			if tt.prov != nil {
+				want = tt.prov.GoVersion
+			}
+			if m.Provenance.GoVersion != want || (tt.prov != nil && m.Provenance.Commit != "c0ffee") {
+				t.Fatalf("provenance %+v, want go version %s", m.Provenance, want)
+			}
+		})
 	}
 }
