@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"slices"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -181,13 +182,38 @@ func TestWarmUpCallsEveryInstanceUnrecorded(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, in := range c.ins {
-		if got, want := stats[in.spec.Name].Calls, int64(warmUpRounds*len(vs)); got != want {
-			t.Errorf("instance %s served %d warm-up calls, want %d", in.spec.Name, got, want)
+		// More if a busy machine timed an attempt out and a round was retried.
+		if got, want := stats[in.spec.Name].Calls, int64(warmUpRounds*len(vs)); got < want {
+			t.Errorf("instance %s served %d warm-up calls, want at least %d", in.spec.Name, got, want)
 		}
 	}
 	for _, v := range vs {
 		if calls, _ := v.rec.records(); len(calls) != 0 {
 			t.Errorf("%s recorded %d warm-up calls", v.name, len(calls))
 		}
+	}
+}
+
+func TestWarmUpFailsNamingTheVariantWhenAnInstanceIsDown(t *testing.T) {
+	s := testClusterScenario(t)
+	c := testCluster(t)
+	vs, err := newVariants(t.Context(), s, c, &clock{}, 1)
+	t.Cleanup(func() {
+		for _, v := range vs {
+			v.close()
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := vs[0].waitReady(t.Context(), len(c.ins)); err != nil {
+		t.Fatal(err)
+	}
+	c.ins[1].c.Kill() // still listed: its TTL has not run out
+	ctx, cancel := context.WithTimeout(t.Context(), 500*time.Millisecond)
+	defer cancel()
+	err = vs[0].warmUp(ctx, 16)
+	if err == nil || !strings.Contains(err.Error(), vs[0].name+": warm-up") {
+		t.Fatalf("warm-up with a dead instance = %v, want an error naming %s", err, vs[0].name)
 	}
 }

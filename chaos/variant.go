@@ -115,17 +115,23 @@ func (v *variant) waitReady(ctx context.Context, n int) error {
 // load starts.
 const warmUpRounds = 3
 
-// warmUp calls every instance warmUpRounds times, unrecorded, so that the
-// load's first calls find dialled connections and warm servers, as a
-// long-lived client's would: a scenario measures faults, not dials and
-// cold processes. An instance that does not answer within 10s is an error.
+// warmUp calls every instance until warmUpRounds broadcasts succeeded,
+// unrecorded, so that the load's first calls find dialled connections and
+// warm servers, as a long-lived client's would: a scenario measures faults,
+// not dials and cold processes. A broadcast that fails (an attempt timeout
+// on a busy machine) is tried again; an instance that has not answered
+// within 10s is an error.
 func (v *variant) warmUp(ctx context.Context, payload int) error {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	tg := v.target(payload)
-	for i := range uint64(warmUpRounds) {
+	for i, ok := uint64(0), 0; ok < warmUpRounds; i++ {
 		args, reply := tg.New(1<<seqBits - 1 - i) // nonces the load never reaches
-		if err := v.x.Broadcast(ctx, tg.Method, args, reply); err != nil {
+		err := v.x.Broadcast(ctx, tg.Method, args, reply)
+		switch {
+		case err == nil:
+			ok++
+		case !pause.For(ctx, 10*time.Millisecond):
 			return fmt.Errorf("geerpc: chaos: %s: warm-up: %w", v.name, err)
 		}
 	}
