@@ -158,22 +158,7 @@ func TestRunRejectsAnInvalidScenario(t *testing.T) {
 }
 
 func TestWarmUpCallsEveryInstanceUnrecorded(t *testing.T) {
-	s := testClusterScenario(t)
-	c := testCluster(t)
-	vs, err := newVariants(t.Context(), s, c, &clock{}, 1)
-	t.Cleanup(func() {
-		for _, v := range vs {
-			v.close()
-		}
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, v := range vs {
-		if err := v.waitReady(t.Context(), len(c.ins)); err != nil {
-			t.Fatal(err)
-		}
-	}
+	c, vs := readyVariants(t)
 	if err := warmUp(t.Context(), vs, 16); err != nil {
 		t.Fatal(err)
 	}
@@ -195,9 +180,22 @@ func TestWarmUpCallsEveryInstanceUnrecorded(t *testing.T) {
 }
 
 func TestWarmUpFailsNamingTheVariantWhenAnInstanceIsDown(t *testing.T) {
-	s := testClusterScenario(t)
+	c, vs := readyVariants(t)
+	c.ins[1].c.Kill() // still listed: its TTL has not run out
+	ctx, cancel := context.WithTimeout(t.Context(), 500*time.Millisecond)
+	defer cancel()
+	err := vs[0].warmUp(ctx, 16)
+	if err == nil || !strings.Contains(err.Error(), vs[0].name+": warm-up") {
+		t.Fatalf("warm-up with a dead instance = %v, want an error naming %s", err, vs[0].name)
+	}
+}
+
+// readyVariants starts testCluster and the variants of its scenario, closed
+// when the test ends, and waits until each lists every instance.
+func readyVariants(t *testing.T) (*cluster, []*variant) {
+	t.Helper()
 	c := testCluster(t)
-	vs, err := newVariants(t.Context(), s, c, &clock{}, 1)
+	vs, err := newVariants(t.Context(), testClusterScenario(t), c, &clock{}, 1)
 	t.Cleanup(func() {
 		for _, v := range vs {
 			v.close()
@@ -206,14 +204,10 @@ func TestWarmUpFailsNamingTheVariantWhenAnInstanceIsDown(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := vs[0].waitReady(t.Context(), len(c.ins)); err != nil {
-		t.Fatal(err)
+	for _, v := range vs {
+		if err := v.waitReady(t.Context(), len(c.ins)); err != nil {
+			t.Fatal(err)
+		}
 	}
-	c.ins[1].c.Kill() // still listed: its TTL has not run out
-	ctx, cancel := context.WithTimeout(t.Context(), 500*time.Millisecond)
-	defer cancel()
-	err = vs[0].warmUp(ctx, 16)
-	if err == nil || !strings.Contains(err.Error(), vs[0].name+": warm-up") {
-		t.Fatalf("warm-up with a dead instance = %v, want an error naming %s", err, vs[0].name)
-	}
+	return c, vs
 }
