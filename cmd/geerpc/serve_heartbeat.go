@@ -4,8 +4,8 @@ import (
 	"context"
 
 	"github.com/geerpclab/geerpc/cluster"
-	"github.com/geerpclab/geerpc/internal/toggle"
 	"github.com/geerpclab/geerpc/geerpc/registry"
+	"github.com/geerpclab/geerpc/internal/toggle"
 )
 
 // heartbeats sends an instance's heartbeats to the HTTP registry in the
