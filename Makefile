@@ -33,7 +33,8 @@ help: ## list the targets, with the defaults in force (REPORTS=$(REPORTS), SOAK=
 # Three packages at a time on two cores: the slow ones wait on timers, child
 # processes and embedded etcd more than they compute, and every test holds on a
 # busy machine; so make test stays under three minutes.
-test: ## go vet, then every test with -race and goroutine-leak checks
+test: ## gofmt and go vet, then every test with -race and goroutine-leak checks
+	@unformatted=$$("$$($(GO) env GOROOT)/bin/gofmt" -l .); if [ -n "$$unformatted" ]; then echo "gofmt -l: not formatted:"; echo "$$unformatted"; exit 1; fi
 	$(GO) vet $(PKGS)
 	$(GO) test -race -count=1 -p 3 $(PKGS)
 
