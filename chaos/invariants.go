@@ -181,42 +181,33 @@ func (r *Result) faultsApplied() Verdict {
 }
 
 // maxShare: the instance's share of the mode's calls during the windows of
-// the faults that target it. Every mode's share is reported beside it.
+// the faults that target it. Every mode's share is reported beside it. A
+// share over the bound is inconclusive if a measured stall overlapped one
+// of those windows: the stall can hide a slow instance from P2C, whose
+// estimates then measure the machine.
 func (r *Result) maxShare(th scenario.ShareThreshold) []Verdict {
 	var out []Verdict
+	invariant, want := "share of "+th.Instance+" during its faults", fmt.Sprintf("≤ %.1f%%", th.Max*100)
 	for i, vr := range r.Variants {
 		share, calls := r.shareDuring(i, th.Instance)
-		want := fmt.Sprintf("≤ %.1f%%", th.Max*100)
-		scope := vr.Name
-		if vr.Mode != scenario.CanonicalMode(th.Mode) {
-			out = append(out, Verdict{Invariant: "share of " + th.Instance + " during its faults", Scope: scope, Status: StatusInfo,
-				Measured: fmt.Sprintf("%.1f%% of %d calls, p99 %s", share*100, calls, fmtDur(r.p99During(i, th.Instance)))})
-			continue
+		measured := fmt.Sprintf("%.1f%% of %d calls, p99 %s", share*100, calls, fmtDur(r.p99During(i, th.Instance)))
+		switch {
+		case vr.Mode != scenario.CanonicalMode(th.Mode):
+			out = append(out, Verdict{Invariant: invariant, Scope: vr.Name, Status: StatusInfo, Measured: measured})
+		case share <= th.Max:
+			out = append(out, verdict(true, invariant, vr.Name, want, "%s", measured))
+		default:
+			d := &doubts{stalls: &r.Stalls}
+			excused := false
+			for _, f := range r.Faults {
+				if slices.Contains(f.Instances, th.Instance) {
+					excused = d.excused(window(f)) || excused
+				}
+			}
+			out = append(out, timedVerdict(false, excused, d, invariant, vr.Name, want, "%s", measured))
 		}
-		invariant, format := "share of "+th.Instance+" during its faults", "%.1f%% of %d calls, p99 %s"
-		p99 := fmtDur(r.p99During(i, th.Instance))
-		if share <= th.Max {
-			out = append(out, verdict(true, invariant, scope, want, format, share*100, calls, p99))
-			continue
-		}
-		from, to := r.faultSpan(th.Instance)
-		out = append(out, r.timed(from, to, invariant, scope, want, format, share*100, calls, p99))
 	}
 	return out
-}
-
-// faultSpan returns the span from the first start to the last end of the
-// faults targeting name. A stall in it can hide a slow instance from P2C,
-// whose estimates then measure the machine.
-func (r *Result) faultSpan(name string) (from, to time.Duration) {
-	from, to = 1<<62, -1<<62
-	for _, f := range r.Faults {
-		if slices.Contains(f.Instances, name) {
-			a, b := window(f)
-			from, to = min(from, a), max(to, b)
-		}
-	}
-	return from, to
 }
 
 // shareDuring returns the share of variant i's calls started during the

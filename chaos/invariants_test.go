@@ -144,18 +144,22 @@ func TestSuccessRatioExcusesOnlyTimeoutsDuringStalls(t *testing.T) {
 // TestShareOfSlowInstanceInconclusiveOnlyDuringAStall: P2C sent half the
 // calls of a latency fault's window (1s..2s) to its target; that fails,
 // unless a stall overlapped the window, when every latency measured the
-// machine and the share proves nothing.
+// machine and the share proves nothing. Split, the fault has two windows
+// (1s..1.4s, 1.6s..2s), and a stall between them excuses nothing.
 func TestShareOfSlowInstanceInconclusiveOnlyDuringAStall(t *testing.T) {
 	tests := []struct {
 		name   string
 		stalls []Stall
-		toC    int // of the 100 calls in the window
+		toC    int // of the 100 calls in 1s..2s
+		split  bool
 		want   string
 	}{
 		{name: "share kept, stall", toC: 10, stalls: []Stall{{From: 1500 * ms, To: 1600 * ms, Max: 200 * ms}}, want: StatusPass},
 		{name: "share broken, no stall", toC: 50, want: StatusFail},
 		{name: "share broken, stall outside", toC: 50, stalls: []Stall{{From: 2500 * ms, To: 2600 * ms, Max: 200 * ms}}, want: StatusFail},
 		{name: "share broken, stall inside", toC: 50, stalls: []Stall{{From: 1500 * ms, To: 1600 * ms, Max: 200 * ms}}, want: StatusInconclusive},
+		{name: "split, stall between the windows", toC: 50, split: true, stalls: []Stall{{From: 1450 * ms, To: 1550 * ms, Max: 200 * ms}}, want: StatusFail},
+		{name: "split, stall in the second window", toC: 50, split: true, stalls: []Stall{{From: 1700 * ms, To: 1750 * ms, Max: 200 * ms}}, want: StatusInconclusive},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -169,7 +173,13 @@ func TestShareOfSlowInstanceInconclusiveOnlyDuringAStall(t *testing.T) {
 			r := judgedResult(tt.stalls, calls...)
 			r.Variants[0].Mode = "p2c"
 			r.Scenario.Thresholds.MaxShare = []scenario.ShareThreshold{{Mode: "p2c", Instance: "c", Max: 0.2}}
-			r.Faults = []FaultRecord{{Type: scenario.FaultLatency, Instances: []string{"c"}, Start: time.Second, End: 2 * time.Second, AppliedAt: -1, ClearedAt: -1}}
+			fault := func(from, to time.Duration) FaultRecord {
+				return FaultRecord{Type: scenario.FaultLatency, Instances: []string{"c"}, Start: from, End: to, AppliedAt: -1, ClearedAt: -1}
+			}
+			r.Faults = []FaultRecord{fault(time.Second, 2*time.Second)}
+			if tt.split {
+				r.Faults = []FaultRecord{fault(time.Second, 1400*ms), fault(1600*ms, 2*time.Second)}
+			}
 			v := verdictOn(t, r, "share of c during its faults")
 			if v.Status != tt.want {
 				t.Fatalf("status %s, want %s: %s", v.Status, tt.want, v.Measured)

@@ -172,10 +172,10 @@ func loadOptions(s *scenario.Scenario, v *variant, prov *provenance.Info) loadge
 	return o
 }
 
-// warmUp warms every variant at once before the clock starts; see
-// (*variant).warmUp.
+// warmUp warms every variant at once before the clock starts, and stops
+// them all at the first that fails; see (*variant).warmUp.
 func warmUp(ctx context.Context, vs []*variant, payload int) error {
-	var g errgroup.Group
+	g, ctx := errgroup.WithContext(ctx)
 	for _, v := range vs {
 		g.Go(func() error { return v.warmUp(ctx, payload) })
 	}
