@@ -246,7 +246,15 @@ func TestCallBlockedInWriteEndsAtItsDeadline(t *testing.T) {
 		}
 	}
 	open()
-	callSum(t, c, 3, 4)
+	// The connection now carries the 3 MiB request, its 3 MiB reply and the
+	// call below: a 30s deadline (callSum's 5s once ran out on a CI machine
+	// with the other packages' tests beside it).
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	var sum int
+	if err := c.Call(ctx, "Foo.Sum", Args{3, 4}, &sum); err != nil || sum != 7 {
+		t.Fatalf("Foo.Sum once the server reads again: %d, %v; want 7", sum, err)
+	}
 }
 
 // callWithin runs call, failing the test if it has not returned in d (a
